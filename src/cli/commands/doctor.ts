@@ -1,0 +1,6 @@
+import { EXIT } from '../main.js';
+
+export async function run(_args: string[], _options: Record<string, unknown>): Promise<number> {
+  process.stderr.write('chat-image-editor doctor: not yet available in this build.\n');
+  return EXIT.unavailable;
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+const localized = z.object({ en: z.string().min(1), 'zh-CN': z.string().min(1) });
+
+/** One positional parameter of a command in the wire format `{"command", "paras": [...]}`. */
+export const ParamRuleSchema = z.discriminatedUnion('type', [
+  z.object({
+    name: z.string().min(1),
+    type: z.literal('labels'),
+    optional: z.boolean().default(false),
+    /** Whether "*" (the whole image) is accepted. */
+    allowAll: z.boolean().default(false),
+    minItems: z.number().int().min(0).default(1),
+    maxItems: z.number().int().min(1).default(18),
+  }),
+  z.object({
+    name: z.string().min(1),
+    type: z.literal('string'),
+    optional: z.boolean().default(false),
+    default: z.string().optional(),
+    minLength: z.number().int().min(0).default(1),
+    maxLength: z.number().int().min(1).default(1000),
+  }),
+  z.object({
+    name: z.string().min(1),
+    type: z.literal('number'),
+    optional: z.boolean().default(false),
+    default: z.number().optional(),
+    integer: z.boolean().default(false),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  }),
+  z.object({
+    name: z.string().min(1),
+    type: z.literal('enum'),
+    optional: z.boolean().default(false),
+    default: z.string().optional(),
+    values: z.array(z.string().min(1)).min(1),
+  }),
+  z.object({
+    name: z.string().min(1),
+    type: z.literal('color'),
+    optional: z.boolean().default(false),
+    default: z.string().optional(),
+  }),
+  z.object({
+    name: z.string().min(1),
+    type: z.literal('boolean'),
+    optional: z.boolean().default(false),
+    default: z.boolean().optional(),
+  }),
+]);
+export type ParamRule = z.infer<typeof ParamRuleSchema>;
+
+export const CommandRuleSchema = z.object({
+  description: localized,
+  /** Which executor runs it: a generative image backend, a local sharp operation, or nothing (text only). */
+  executor: z.enum(['generative', 'local', 'text']),
+  /** Template name (config/templates.yaml) for generative commands; local operation name for local ones. */
+  template: z.string().optional(),
+  operation: z.string().optional(),
+  /** Merge commands of this type into one (label union, prompts joined) — thesis algorithm 7. */
+  combine: z.boolean().default(false),
+  /** Execution order: higher runs first. */
+  priority: z.number().int(),
+  paras: z.array(ParamRuleSchema),
+  /** Example wire command shown to LLMs in the system prompt. */
+  example: z.string().optional(),
+});
+export type CommandRule = z.infer<typeof CommandRuleSchema>;
+
+export const CommandsSchema = z
+  .object({
+    /** Separator used when prompts of merged commands are joined. */
+    joinWith: z.string().default(', '),
+    commands: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case command name'), CommandRuleSchema),
+  })
+  .superRefine((value, ctx) => {
+    for (const [name, rule] of Object.entries(value.commands)) {
+      if (rule.executor === 'generative' && !rule.template) {
+        ctx.addIssue({ code: 'custom', path: ['commands', name, 'template'], message: 'a template name for a generative command' });
+      }
+      if (rule.executor === 'local' && !rule.operation) {
+        ctx.addIssue({ code: 'custom', path: ['commands', name, 'operation'], message: 'an operation name for a local command' });
+      }
+      const names = new Set<string>();
+      rule.paras.forEach((p, i) => {
+        if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['commands', name, 'paras', i, 'name'], message: 'a unique parameter name' });
+        names.add(p.name);
+      });
+    }
+  });
+export type CommandsConfig = z.infer<typeof CommandsSchema>;

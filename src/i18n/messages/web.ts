@@ -1,0 +1,6 @@
+import { defineMessages } from '../define.js';
+
+export const webMessages = defineMessages({
+  en: {},
+  'zh-CN': {},
+});
