@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { BotHandle, StartBot } from '../types.js';
+import type { ActionEvent, IncomingMessage, ThreadRef } from '../../engine/types.js';
+import type { HealthStatus } from '../../providers/types.js';
+import { resolveLocale, type Locale } from '../../i18n/index.js';
+import { WebAdapter } from './adapter.js';
+import { renderPage } from './page.js';
+
+const SESSION_RE = /^[A-Za-z0-9_-]{8,64}$/;
+const MAX_UPLOAD = 60 * 1024 * 1024;
+
+function threadOf(session: string): ThreadRef {
+  return { platform: 'web', workspace: '', channel: 'playground', thread: session };
+}
+
+function pickLocale(query: URLSearchParams, acceptLanguage: string | undefined): Locale {
+  const lang = query.get('lang');
+  if (lang) return resolveLocale(lang);
+  return resolveLocale(acceptLanguage?.split(',')[0]?.trim());
+}
+
+/**
+ * The local playground: a chat page at `/` driven by the same engine as the bots, through a
+ * WebAdapter that streams replies over Server-Sent Events.
+ */
+export const startWebPlayground: StartBot = async (ctx) => {
+  const adapter = new WebAdapter();
+  const { http, engine, logger } = ctx;
+
+  http.route('GET', '/', ({ query, headers }) => ({
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+    body: renderPage(pickLocale(query, headers['accept-language'])),
+  }));
+
+  http.route('GET', '/api/events', ({ query, res, headers }) => {
+    const session = query.get('session') ?? '';
+    if (!SESSION_RE.test(session)) return { status: 400, body: { error: 'session id required' } };
+    const since = Number(headers['last-event-id'] ?? query.get('since') ?? 0) || 0;
+    adapter.subscribe(session, res, since);
+  });
+
+  http.route(
+    'GET',
+    '/api/images/',
+    ({ path }) => {
+      const img = adapter.image(path.slice('/api/images/'.length));
+      if (!img) return { status: 404, body: { error: 'image expired; send the photo again' } };
+      return { status: 200, headers: { 'content-type': img.mimeType, 'cache-control': 'private, max-age=3600' }, body: img.data };
+    },
+    { prefix: true },
+  );
+
+  http.route(
+    'POST',
+    '/api/message',
+    async ({ headers, body, query }) => {
+      const form = await new Request('http://playground/api/message', {
+        method: 'POST',
+        headers: { 'content-type': headers['content-type'] ?? '' },
+        body,
+      })
+        .formData()
+        .catch(() => undefined);
+      if (!form) return { status: 400, body: { error: 'expected multipart/form-data' } };
+      const session = String(form.get('session') ?? '');
+      if (!SESSION_RE.test(session)) return { status: 400, body: { error: 'session id required' } };
+      const text = String(form.get('text') ?? '').slice(0, 4000);
+      const locale = String(form.get('locale') ?? '') || pickLocale(query, headers['accept-language']);
+      const images: IncomingMessage['images'] = [];
+      const otherFiles: string[] = [];
+      const uploaded: string[] = [];
+      for (const value of form.getAll('images')) {
+        if (typeof value === 'string') continue;
+        const data = Buffer.from(await value.arrayBuffer());
+        if (value.type && !value.type.startsWith('image/')) {
+          otherFiles.push(value.name);
+          continue;
+        }
+        uploaded.push(adapter.keepImage(data, value.type || 'application/octet-stream'));
+        images.push({ id: randomUUID(), name: value.name, mimeType: value.type, size: data.length, fetch: async () => data });
+      }
+      let points: IncomingMessage['points'];
+      const rawPoints = form.get('points');
+      if (typeof rawPoints === 'string' && rawPoints) {
+        try {
+          const parsed = JSON.parse(rawPoints) as unknown;
+          if (Array.isArray(parsed)) {
+            points = parsed
+              .filter((p): p is { x: number; y: number } => typeof p?.x === 'number' && typeof p?.y === 'number' && p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)
+              .slice(0, 50)
+              .map((p) => ({ x: p.x, y: p.y }));
+          }
+        } catch {
+          points = undefined;
+        }
+      }
+      const message: IncomingMessage = {
+        platform: 'web',
+        eventId: randomUUID(),
+        thread: threadOf(session),
+        user: { id: `web:${session}`, name: 'you' },
+        locale,
+        text,
+        images,
+        otherFiles,
+        points: points?.length ? points : undefined,
+        receivedAt: Date.now(),
+      };
+      // Answer the browser at once; the engine's replies arrive over the event stream.
+      void engine.handleMessage(message, adapter).catch((err: unknown) => logger.error({ err }, 'playground message failed'));
+      return { status: 202, body: { accepted: true, images: uploaded.map((id) => `/api/images/${id}`) } };
+    },
+    { maxBodyBytes: MAX_UPLOAD },
+  );
+
+  http.route('POST', '/api/action', async ({ body }) => {
+    let payload: { session?: unknown; actionId?: unknown; values?: unknown; messageId?: unknown; locale?: unknown };
+    try {
+      payload = JSON.parse(body.toString('utf8')) as typeof payload;
+    } catch {
+      return { status: 400, body: { error: 'expected JSON' } };
+    }
+    const session = String(payload.session ?? '');
+    const actionId = String(payload.actionId ?? '');
+    if (!SESSION_RE.test(session) || !actionId || actionId.length > 100) return { status: 400, body: { error: 'session and actionId required' } };
+    const action: ActionEvent = {
+      platform: 'web',
+      eventId: randomUUID(),
+      thread: threadOf(session),
+      user: { id: `web:${session}`, name: 'you' },
+      locale: typeof payload.locale === 'string' ? payload.locale : undefined,
+      actionId,
+      values: Array.isArray(payload.values) ? payload.values.map(String).slice(0, 25) : undefined,
+      message: typeof payload.messageId === 'string' ? { platform: 'web', channel: 'playground', thread: session, id: payload.messageId } : undefined,
+    };
+    void engine.handleAction(action, adapter).catch((err: unknown) => logger.error({ err }, 'playground action failed'));
+    return { status: 202, body: { accepted: true } };
+  });
+
+  http.route('GET', '/api/status', async () => {
+    const { runDoctor } = (await import('../../doctor.js')) as { runDoctor: (env: typeof ctx.env) => Promise<HealthStatus[]> };
+    const checks = await runDoctor(ctx.env);
+    return { status: 200, body: { checks } };
+  });
+
+  const handle: BotHandle = {
+    name: 'web',
+    async stop() {
+      adapter.closeAll();
+    },
+    async health(): Promise<HealthStatus> {
+      return { name: 'playground', state: 'ok', detail: 'serving' };
+    },
+  };
+  return handle;
+};
+
+export { WebAdapter };
