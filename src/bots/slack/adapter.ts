@@ -1,0 +1,81 @@
+import type { webApi } from '@slack/bolt';
+import type { ChatAdapter, MessageRef, Reply, ReplyImage, ThreadRef, UserRef } from '../../engine/types.js';
+import { UserFacingError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { renderReply } from './blocks.js';
+
+/** Slack accepts files up to 1 GB; a practical cap keeps uploads quick and memory bounded. */
+export const SLACK_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
+
+/**
+ * Renders engine replies into a Slack thread: Block Kit cards via chat.postMessage / chat.update,
+ * images via files.uploadV2 into the same thread, one-user messages via chat.postEphemeral.
+ */
+export class SlackChatAdapter implements ChatAdapter {
+  readonly platform = 'slack' as const;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
+    await this.uploadImages(thread.channel, thread.thread, reply.images);
+    const { text, blocks } = renderReply(reply);
+    const res = await this.client.chat.postMessage({
+      channel: thread.channel,
+      thread_ts: thread.thread,
+      text: text.trim() ? text : imageFallback(reply),
+      // Slack refuses an empty blocks list on a new message; text alone is a valid message.
+      ...(blocks.length ? { blocks } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return { platform: 'slack', channel: String(res.channel ?? thread.channel), thread: thread.thread, id: String(res.ts) };
+  }
+
+  async update(message: MessageRef, reply: Reply): Promise<void> {
+    // A Slack message cannot gain files by editing: new images go into the thread, the card is edited.
+    await this.uploadImages(message.channel, message.thread, reply.images);
+    const { text, blocks } = renderReply(reply);
+    await this.client.chat.update({ channel: message.channel, ts: message.id, text: text.trim() ? text : imageFallback(reply), blocks });
+  }
+
+  async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply): Promise<void> {
+    // Ephemeral messages cannot carry files; errors aimed at one user do not need them.
+    const { text, blocks } = renderReply(reply);
+    await this.client.chat.postEphemeral({ channel: thread.channel, user: user.id, thread_ts: thread.thread, text, ...(blocks.length ? { blocks } : {}) });
+  }
+
+  uploadLimit(_thread: ThreadRef): number {
+    return SLACK_UPLOAD_LIMIT_BYTES;
+  }
+
+  private async uploadImages(channel: string, threadTs: string, images: ReplyImage[] | undefined): Promise<void> {
+    for (const image of images ?? []) {
+      try {
+        await this.client.filesUploadV2({
+          channel_id: channel,
+          thread_ts: threadTs,
+          file: image.data,
+          filename: image.filename,
+          title: image.filename,
+          alt_text: image.alt.slice(0, 1000),
+        });
+      } catch (err) {
+        this.logger.warn({ err: errorSummary(err), filename: image.filename }, 'slack upload failed');
+        throw new UserFacingError('slack.upload_failed', {}, { cause: err });
+      }
+    }
+  }
+}
+
+function imageFallback(reply: Reply): string {
+  return reply.images?.map((i) => i.alt).join(' ') || ' ';
+}
+
+/** Web API errors carry the response; keep only what helps (never headers, which may echo tokens). */
+function errorSummary(err: unknown): Record<string, unknown> {
+  const e = err as { code?: string; data?: { error?: string }; message?: string };
+  return { code: e.code, error: e.data?.error, message: e.message };
+}

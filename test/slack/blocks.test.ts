@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { renderReply } from '../../src/bots/slack/blocks.js';
+import type { Reply } from '../../src/engine/types.js';
+import { blockKitProblem } from './fake-slack.js';
+
+describe('Reply → Block Kit', () => {
+  it('renders text, fields, progress, button rows and a multi-select', () => {
+    const reply: Reply = {
+      text: 'Parts: *hair* <b>',
+      fields: [{ label: 'Backend', value: 'local' }],
+      progress: { state: 'queued', position: 2 },
+      buttons: [[{ id: 'a', label: 'Run selected', style: 'success' }, { id: 'b', label: 'Cancel', style: 'secondary' }], [{ id: 'c', label: 'Undo', style: 'danger' }]],
+      select: { id: 's', placeholder: 'Pick', options: [{ value: 'v1', label: 'one', description: 'first' }], minValues: 0, maxValues: 3 },
+      locale: 'en',
+    };
+    const { text, blocks } = renderReply(reply);
+    expect(text).toBe('Parts: *hair* <b>');
+    expect(blocks.map((b) => b.type)).toEqual(['section', 'context', 'context', 'actions', 'actions', 'actions']);
+    expect((blocks[0].text as any).text).toBe('Parts: *hair* &lt;b&gt;');
+    expect(JSON.stringify(blocks[2])).toContain('position 2');
+    const [row1, row2, sel] = blocks.slice(3).map((b) => b.elements as any[]);
+    expect(row1.map((e) => [e.action_id, e.style])).toEqual([['a', 'primary'], ['b', undefined]]);
+    expect(row2[0]).toMatchObject({ action_id: 'c', style: 'danger', value: 'c' });
+    expect(sel[0]).toMatchObject({ type: 'multi_static_select', action_id: 's', max_selected_items: 1 });
+    expect(new Set(blocks.map((b) => b.block_id)).size).toBe(blocks.length);
+    expect(blockKitProblem(JSON.stringify(blocks))).toBeUndefined();
+  });
+
+  it('keeps within Slack limits: long labels clipped, rows over 25 split, single choice as static_select', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ id: `b${i}`, label: 'x'.repeat(100) }));
+    const { blocks } = renderReply({
+      text: 'y'.repeat(5000),
+      buttons: [many],
+      select: { id: 's', placeholder: 'Pick one', options: [{ value: '1', label: 'one' }, { value: '2', label: 'two' }], minValues: 1, maxValues: 1 },
+      locale: 'zh-CN',
+    });
+    expect([...(blocks[0].text as any).text].length).toBeLessThanOrEqual(3000);
+    const rows = blocks.filter((b) => b.block_id?.startsWith('buttons'));
+    expect(rows.map((b) => (b.elements as any[]).length)).toEqual([25, 5]);
+    expect(((rows[0].elements as any[])[0].text.text as string).length).toBeLessThanOrEqual(75);
+    expect((blocks.at(-1)!.elements as any[])[0].type).toBe('static_select');
+    expect(blockKitProblem(JSON.stringify(blocks))).toBeUndefined();
+  });
+
+  it('shows progress as a bar, and queue positions in the reply language', () => {
+    const { blocks } = renderReply({ text: '', progress: { state: 'running', fraction: 0.42 }, locale: 'zh-CN' });
+    expect(JSON.stringify(blocks)).toContain('▰▰▰▰▱▱▱▱▱▱ 42%');
+    expect(JSON.stringify(renderReply({ text: '', progress: { state: 'queued', position: 3 }, locale: 'zh-CN' }).blocks)).toContain('第 3 位');
+  });
+});
