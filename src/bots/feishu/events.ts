@@ -1,0 +1,161 @@
+import type * as lark from '@larksuiteoapi/node-sdk';
+import type { ActionEvent, EngineApi, ImageRef, IncomingMessage, ThreadRef } from '../../engine/types.js';
+import { detectTextLocale, t, type Locale } from '../../i18n/index.js';
+import type { Logger } from '../../util/logger.js';
+import type { FeishuAdapter } from './adapter.js';
+import { parseCardAction, parseReceiveEvent, type BotIdentity } from './parse.js';
+import { LruMap, SeenIds } from './seen.js';
+
+const IDENTITY_RETRY_MS = 60_000;
+
+/**
+ * Feishu events in, engine calls out. Every handler returns at once (Feishu wants an answer within
+ * 3 s and re-pushes otherwise); the engine's work continues in the background.
+ */
+export class FeishuEventRouter {
+  private identity: BotIdentity = {};
+  private identityLoadedAt = 0;
+  private readonly seen = new SeenIds();
+  private readonly threadLocales = new LruMap<string, Locale>(10_000);
+  /** Last selection passed to the engine per card and select, so a later click does not resend it. */
+  private readonly lastSelection = new LruMap<string, string>(10_000);
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly opts: {
+      engine: EngineApi;
+      adapter: FeishuAdapter;
+      client: lark.Client;
+      logger: Logger;
+      defaultLocale: Locale;
+    },
+  ) {}
+
+  /** The bot's own open_id tells "@bot" from "@colleague" in group messages. */
+  async loadIdentity(): Promise<void> {
+    this.identityLoadedAt = Date.now();
+    try {
+      const body = (await this.opts.client.request({ method: 'GET', url: '/open-apis/bot/v3/info' })) as {
+        code?: number;
+        bot?: { open_id?: string; app_name?: string };
+      };
+      if (body?.code === 0 && body.bot?.open_id) this.identity = { openId: body.bot.open_id, name: body.bot.app_name };
+    } catch (err) {
+      this.opts.logger.warn({ err: String(err) }, 'feishu bot info unavailable; any @-mention in a group counts as ours');
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private background(work: () => Promise<void>): void {
+    const p = work()
+      .catch((err: unknown) => this.opts.logger.error({ err }, 'feishu event handling failed'))
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  private localeFor(thread: string, text: string): Locale {
+    const remembered = this.threadLocales.get(thread);
+    const locale = /[A-Za-z\u3400-\u9fff]/.test(text) ? detectTextLocale(text, this.opts.defaultLocale) : (remembered ?? this.opts.defaultLocale);
+    this.threadLocales.set(thread, locale);
+    return locale;
+  }
+
+  async onMessage(data: unknown): Promise<void> {
+    if (this.stopped) return;
+    if (!this.identity.openId && Date.now() - this.identityLoadedAt > IDENTITY_RETRY_MS) void this.loadIdentity();
+    const m = parseReceiveEvent(data, this.identity);
+    if (!m) return;
+    // Our own cards and other bots' messages never start a session.
+    if (m.senderType !== 'user') return;
+    const dupEvent = this.seen.checkAndAdd(`e:${m.eventId}`);
+    const dupMessage = this.seen.checkAndAdd(`m:${m.messageId}`);
+    if (dupEvent || dupMessage) return;
+    if (!m.text && m.imageKeys.length === 0 && m.otherFiles.length === 0) return;
+
+    const thread: ThreadRef = { platform: 'feishu', workspace: m.tenantKey, channel: m.chatId, thread: m.rootId ?? m.messageId };
+    if (m.topicId) this.opts.adapter.rememberTopic(thread.thread);
+    this.opts.adapter.rememberChatType(m.chatId, m.chatType);
+    const addressed = m.chatType === 'p2p' || m.mentionsBot || m.imageKeys.length > 0;
+    // Group chatter that neither names the bot nor continues a reply chain is none of our business.
+    if (!addressed && !m.rootId) return;
+
+    const adapter = this.opts.adapter;
+    const images: ImageRef[] = m.imageKeys.map((key) => ({
+      id: key,
+      fetch: () => adapter.downloadImage(m.messageId, key),
+    }));
+    const message: IncomingMessage = {
+      platform: 'feishu',
+      eventId: m.eventId,
+      thread,
+      user: { id: m.senderOpenId },
+      locale: this.localeFor(thread.thread, m.text),
+      text: m.text,
+      images,
+      otherFiles: m.otherFiles.length ? m.otherFiles : undefined,
+      receivedAt: m.createTime ?? Date.now(),
+    };
+    const engine = this.opts.engine;
+    this.background(async () => {
+      const active = await engine.isActiveThread(thread);
+      if (!addressed && !active) return;
+      // "@bot make it brighter" as a reply to a photo outside any session: that photo is meant.
+      if (!active && images.length === 0 && m.parentId && m.text) {
+        const parentId = m.parentId;
+        for (const key of await adapter.imagesOfMessage(parentId)) {
+          images.push({ id: key, fetch: () => adapter.downloadImage(parentId, key) });
+        }
+      }
+      await engine.handleMessage(message, adapter);
+    });
+  }
+
+  /** Answers with a toast at once (in the viewer's language); the engine acts afterwards. */
+  async onCardAction(data: unknown): Promise<Record<string, unknown> | undefined> {
+    if (this.stopped) return undefined;
+    const a = parseCardAction(data);
+    if (!a) return undefined;
+    const toast = {
+      toast: {
+        type: 'info',
+        content: t(this.opts.defaultLocale, 'feishu.action_received'),
+        i18n: { zh_cn: t('zh-CN', 'feishu.action_received'), en_us: t('en', 'feishu.action_received') },
+      },
+    };
+    if (this.seen.checkAndAdd(`e:${a.eventId}`)) return toast;
+
+    const { engine, adapter } = this.opts;
+    this.background(async () => {
+      const thread = await adapter.threadOfMessage(a.messageId, a.chatId, a.tenantKey);
+      const base: Omit<ActionEvent, 'eventId' | 'actionId'> = {
+        platform: 'feishu',
+        thread,
+        user: { id: a.operatorOpenId },
+        // Unknown after a restart: then the engine keeps the session's own language.
+        locale: this.threadLocales.get(thread.thread),
+        message: { platform: 'feishu', channel: a.chatId, thread: thread.thread, id: a.messageId },
+      };
+      if (a.selectId && a.selected) {
+        const key = `${a.messageId}|${a.selectId}`;
+        const choice = [...a.selected].sort().join('\u0000');
+        const changed = this.lastSelection.get(key) !== choice;
+        if (a.actionId === a.selectId || (changed && a.selected.length > 0)) {
+          this.lastSelection.set(key, choice);
+          await engine.handleAction({ ...base, eventId: `${a.eventId}:select`, actionId: a.selectId, values: a.selected }, adapter);
+        }
+      }
+      if (a.actionId && a.actionId !== a.selectId) {
+        await engine.handleAction({ ...base, eventId: a.eventId, actionId: a.actionId, values: a.selectId ? undefined : a.selected }, adapter);
+      }
+    });
+    return toast;
+  }
+}

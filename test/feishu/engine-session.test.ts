@@ -1,0 +1,220 @@
+import sharp from 'sharp';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startFeishuBot } from '../../src/bots/feishu/index.js';
+import { readEnv } from '../../src/config/env.js';
+import type { Command, ExecuteRequest, ExecuteResult, Executor, Planner, Segmentation } from '../../src/engine/deps.js';
+import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
+import type { LabelMap } from '../../src/pipeline/types.js';
+import { HttpServer } from '../../src/server/http.js';
+import { getLogger } from '../../src/util/logger.js';
+import { APP_ID, APP_SECRET, BOT_OPEN_ID, cardActionEvent, messageEvent, signedRequest, startFakeFeishu, type FakeFeishu } from './fake-feishu.js';
+
+/**
+ * The real engine behind the Feishu adapter, with in-test fakes below it (segmentation, planner,
+ * executor): the conversation a Feishu user has, end to end through the real SDK.
+ */
+
+const LABELS = ['Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes'];
+
+const segmentation: Segmentation = {
+  labels: LABELS,
+  async segment(image: Buffer): Promise<LabelMap> {
+    const { width = 1, height = 1 } = await sharp(image).metadata();
+    const data = new Uint8Array(width * height);
+    data.fill(4, Math.floor((width * height) / 2));
+    return { width, height, data, labels: LABELS };
+  },
+};
+
+const planner: Planner = {
+  name: 'keywords',
+  async plan(req) {
+    const commands: Command[] = [];
+    if (/背景/.test(req.instruction)) commands.push({ command: 'change', args: { labels: ['Background'], prompt: 'beach' } });
+    if (/上衣|亮/.test(req.instruction)) commands.push({ command: 'adjust', args: { labels: ['*'], brightness: 40, contrast: 0, saturation: 0 } });
+    return { commands, rejected: [], planner: 'keywords' };
+  },
+};
+
+/** Brightens every pixel by 40 per command: the result is visibly different from the photo. */
+const executor: Executor = {
+  needsSegmentation: () => false,
+  async execute(req: ExecuteRequest): Promise<ExecuteResult> {
+    req.onProgress?.({ fraction: 0.5, stage: 'half' });
+    const { data, info } = await sharp(req.image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    for (let i = 0; i < data.length; i++) data[i] = Math.min(255, data[i]! + 40 * req.commands.length);
+    return { image: { data, width: info.width, height: info.height, channels: 3 }, applied: req.commands, skipped: [], advice: [], backend: 'test' };
+  },
+};
+
+async function meanRed(png: Buffer): Promise<number> {
+  return Math.round((await sharp(png).stats()).channels[0]!.mean);
+}
+
+interface CardButton {
+  tag: string;
+  behaviors?: { value: { a: string; s?: string } }[];
+  img_key?: string;
+}
+
+function cardsOf(fake: FakeFeishu): { id: string; elements: CardButton[] }[] {
+  const out: { id: string; elements: CardButton[] }[] = [];
+  for (const m of fake.messages.values()) {
+    if (m.msg_type !== 'interactive') continue;
+    const flat: CardButton[] = [];
+    const walk = (list: unknown): void => {
+      if (!Array.isArray(list)) return;
+      for (const el of list as (CardButton & { elements?: unknown; columns?: unknown })[]) {
+        flat.push(el);
+        walk(el.elements);
+        walk(el.columns);
+      }
+    };
+    walk((JSON.parse(m.content) as { body: { elements: unknown } }).body.elements);
+    out.push({ id: m.message_id, elements: flat });
+  }
+  return out;
+}
+
+function findButton(fake: FakeFeishu, verb: string): { card: string; value: { a: string; s?: string } } | undefined {
+  for (const card of cardsOf(fake)) {
+    for (const el of card.elements) {
+      const value = el.behaviors?.[0]?.value;
+      if (el.tag === 'button' && value?.a.endsWith(`.${verb}`)) return { card: card.id, value };
+    }
+  }
+  return undefined;
+}
+
+function imagesShown(fake: FakeFeishu): Buffer[] {
+  return cardsOf(fake)
+    .flatMap((c) => c.elements.filter((e) => e.tag === 'img' && e.img_key).map((e) => fake.uploads.get(e.img_key!)))
+    .filter((b): b is Buffer => Boolean(b));
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
+  const fake = await startFakeFeishu();
+  cleanups.push(() => fake.close());
+  const engine = await createEngine({
+    env: readEnv({ DATA_DIR: '/nonexistent-feishu-test-dir' }),
+    store: memoryStore(),
+    blobs: new MemoryBlobStore(),
+    segmentation,
+    planner,
+    suggester: null,
+    executor,
+    catalog: {
+      toWire: (c) => ({ command: c.command, paras: Object.values(c.args) }),
+      rule: (name) => ({ executor: name === 'change' ? 'generative' : 'local' }),
+    },
+    renderOverlay: null,
+    config: { jobs: { progressIntervalMs: 0 } } as never,
+  });
+  const http = new HttpServer();
+  const key = 'engine-session-key';
+  const env = readEnv({
+    FEISHU_APP_ID: APP_ID,
+    FEISHU_APP_SECRET: APP_SECRET,
+    FEISHU_DOMAIN: fake.url,
+    FEISHU_MODE: mode,
+    FEISHU_ENCRYPT_KEY: key,
+    FEISHU_VERIFICATION_TOKEN: 'verify-token',
+  });
+  const bot = await startFeishuBot({ env, engine, http, logger: getLogger() });
+  cleanups.push(() => bot.stop());
+
+  let push: (payload: Record<string, unknown>) => Promise<unknown>;
+  if (mode === 'ws') {
+    await vi.waitFor(() => expect(fake.wsConnections()).toBe(1), { timeout: 10_000 });
+    push = async (payload) => (await fake.pushWs(payload)).data ?? {};
+  } else {
+    const addr = await http.listen('127.0.0.1', 0);
+    cleanups.push(() => http.close());
+    push = async (payload) => {
+      const card = (payload.header as { event_type: string }).event_type === 'card.action.trigger';
+      const req = signedRequest(payload, { encryptKey: key });
+      const res = await fetch(`http://127.0.0.1:${addr.port}${card ? '/feishu/card' : '/feishu/events'}`, { method: 'POST', ...req });
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+  }
+
+  const photo = await sharp({ create: { width: 48, height: 32, channels: 3, background: { r: 100, g: 90, b: 80 } } }).png().toBuffer();
+  fake.messages.set('om_u1', { message_id: 'om_u1', chat_id: 'oc_group_1', msg_type: 'post', content: '{}' });
+  fake.resources.set('om_u1/img_u1', photo);
+  await push(
+    messageEvent({
+      eventId: `ev_${mode}_1`,
+      messageId: 'om_u1',
+      messageType: 'post',
+      content: {
+        title: '',
+        content: [
+          [
+            { tag: 'at', user_id: '@_user_1', user_name: 'Photo Bot' },
+            { tag: 'text', text: ' 将背景更换为海滩，上衣改为白色' },
+          ],
+          [{ tag: 'img', image_key: 'img_u1' }],
+        ],
+      },
+      mentions: [{ key: '@_user_1', openId: BOT_OPEN_ID, name: 'Photo Bot' }],
+    }),
+  );
+
+  // The proposal: a card in the reply chain with one button per command, the select, and "Run all".
+  await vi.waitFor(() => expect(findButton(fake, 'all')).toBeDefined(), { timeout: 10_000 });
+  expect(fake.sent.every((m) => m.root_id === 'om_u1')).toBe(true);
+  const runAll = findButton(fake, 'all')!;
+  expect(runAll.value.s).toMatch(/\.pick$/);
+  const proposal = cardsOf(fake).find((c) => c.id === runAll.card)!;
+  expect(proposal.elements.some((e) => e.tag === 'multi_select_static')).toBe(true);
+  expect(proposal.elements.filter((e) => e.tag === 'button' && /\.c\d+$/.test(e.behaviors?.[0]?.value.a ?? ''))).toHaveLength(2);
+
+  // Someone else's click is refused with an "only visible to you" card in the group, nothing public.
+  const publicBefore = fake.sent.length;
+  await push(cardActionEvent({ eventId: `ev_${mode}_stranger`, messageId: runAll.card, value: runAll.value, operator: 'ou_stranger' }));
+  await vi.waitFor(() => expect(fake.ephemeral).toHaveLength(1));
+  expect(fake.ephemeral[0]).toMatchObject({ chat_id: 'oc_group_1', open_id: 'ou_stranger' });
+  expect(JSON.stringify(fake.ephemeral[0].card)).toContain('这些按钮属于');
+  expect(fake.sent).toHaveLength(publicBefore);
+
+  // Run all → toast at once; the edited photo arrives, brighter than the original.
+  const toast = (await push(cardActionEvent({ eventId: `ev_${mode}_click1`, messageId: runAll.card, value: runAll.value, formValue: {} }))) as { toast?: { type: string } };
+  expect(toast.toast?.type).toBe('info');
+  const originalRed = await meanRed(photo);
+  await vi.waitFor(
+    async () => {
+      const reds = await Promise.all(imagesShown(fake).map(meanRed));
+      expect(reds.some((r) => r >= originalRed + 60)).toBe(true);
+    },
+    { timeout: 10_000 },
+  );
+
+  // Undo → the photo as it was is shown again.
+  const undo = findButton(fake, 'undo')!;
+  const shownBefore = imagesShown(fake).length;
+  await push(cardActionEvent({ eventId: `ev_${mode}_click2`, messageId: undo.card, value: undo.value }));
+  await vi.waitFor(
+    async () => {
+      const shown = imagesShown(fake);
+      expect(shown.length).toBeGreaterThan(shownBefore);
+      expect(Math.abs((await meanRed(shown.at(-1)!)) - originalRed)).toBeLessThanOrEqual(1);
+    },
+    { timeout: 10_000 },
+  );
+}
+
+describe('Feishu adapter with the real engine', () => {
+  it('long connection: photo + @mention → proposal card → Run all → edited photo → undo', async () => {
+    await runWithRealEngine('ws');
+  });
+
+  it('webhook: the same conversation over signed, encrypted pushes', async () => {
+    await runWithRealEngine('webhook');
+  });
+});
