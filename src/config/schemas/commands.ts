@@ -64,6 +64,8 @@ export const CommandRuleSchema = z.object({
   /** Execution order: higher runs first. */
   priority: z.number().int(),
   paras: z.array(ParamRuleSchema),
+  /** Other names models use for this command ("inpaint" for change); matched like the name. */
+  aliases: z.array(z.string().min(1)).default([]),
   /** Example wire command shown to LLMs in the system prompt. */
   example: z.string().optional(),
 });
@@ -83,8 +85,16 @@ export const CommandsSchema = z
       if (rule.executor === 'local' && !rule.operation) {
         ctx.addIssue({ code: 'custom', path: ['commands', name, 'operation'], message: 'an operation name for a local command' });
       }
+      const known = new Set(Object.keys(value.commands));
+      rule.aliases.forEach((alias, i) => {
+        if (known.has(alias)) ctx.addIssue({ code: 'custom', path: ['commands', name, 'aliases', i], message: 'an alias that is not another command name' });
+      });
       const names = new Set<string>();
+      let optionalSeen = false;
       rule.paras.forEach((p, i) => {
+        if (optionalSeen && !p.optional) ctx.addIssue({ code: 'custom', path: ['commands', name, 'paras', i, 'optional'], message: 'optional parameters only after the required ones' });
+        if (p.optional) optionalSeen = true;
+        if (p.type === 'number' && p.min !== undefined && p.max !== undefined && p.min > p.max) ctx.addIssue({ code: 'custom', path: ['commands', name, 'paras', i, 'max'], message: 'max >= min' });
         if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['commands', name, 'paras', i, 'name'], message: 'a unique parameter name' });
         names.add(p.name);
       });

@@ -9,6 +9,8 @@ export const LabelsSchema = z.object({
   synonyms: z.record(z.string().min(1), z.array(z.string().min(1))),
   /** Group words ("clothes", "衣服", "legs") → several canonical labels. */
   groups: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
+  /** Words that mean the whole image ("*"), accepted by commands whose labels rule has allowAll. */
+  wholeImage: z.array(z.string().min(1)).default(['*']),
   /** Localised display names for labels, shown to users. */
   display: z.record(z.string().min(1), z.object({ en: z.string(), 'zh-CN': z.string() })).default({}),
 });
