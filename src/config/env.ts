@@ -21,6 +21,8 @@ export interface EnvSettings {
     mode: 'ws' | 'webhook';
   };
   redisUrl?: string;
+  /** Segmentation: SEGMENT_MODEL (card name), SEGMENT_MODEL_PATH (local model file), SEGMENTER_URL (remote endpoint). */
+  segment?: { model?: string; modelPath?: string; remoteUrl?: string };
 }
 
 function opt(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -62,6 +64,11 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
       mode: opt(env, 'FEISHU_MODE') === 'webhook' ? 'webhook' : 'ws',
     },
     redisUrl: opt(env, 'REDIS_URL'),
+    segment: {
+      model: opt(env, 'SEGMENT_MODEL'),
+      modelPath: opt(env, 'SEGMENT_MODEL_PATH'),
+      remoteUrl: opt(env, 'SEGMENTER_URL'),
+    },
   };
 }
 

@@ -1,6 +1,96 @@
+import { existsSync, statSync } from 'node:fs';
 import { EXIT } from '../main.js';
+import { cliLocale, reportCliError } from '../report.js';
+import { t } from '../../i18n/index.js';
+import { readEnv } from '../../config/env.js';
+import { UserFacingError } from '../../util/errors.js';
+import { activeCardName, getCard, modelsConfig, modelsDir, resolveModelFile } from '../../providers/segment/cards.js';
 
-export async function run(_args: string[], _options: Record<string, unknown>): Promise<number> {
-  process.stderr.write('chat-image-editor models: not yet available in this build.\n');
-  return EXIT.unavailable;
+function mb(n: number | null | undefined): string {
+  return n ? `${(n / 1e6).toFixed(1)} MB` : '?';
+}
+
+export async function run(args: string[], options: Record<string, unknown>): Promise<number> {
+  const locale = cliLocale();
+  const [action, requested] = args;
+  const env = readEnv();
+  try {
+    const cfg = modelsConfig();
+    const active = activeCardName(env, cfg);
+    const name = requested ?? active;
+    if (action === 'list') {
+      const models = Object.entries(cfg.cards).map(([n, card]) => {
+        const { file } = resolveModelFile(n, card, env);
+        const installed = existsSync(file);
+        return {
+          name: n,
+          active: n === active,
+          installed,
+          file,
+          bytes: installed ? statSync(file).size : null,
+          size: card.size ?? null,
+          url: card.url ?? null,
+          sha256: card.sha256 ?? null,
+          labels: card.labels.length,
+          description: card.description,
+        };
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify({ active, dir: modelsDir(env), models })}\n`);
+      else {
+        process.stdout.write(`${t(locale, 'segment.models_header', { active, dir: modelsDir(env) })}\n`);
+        for (const m of models) {
+          process.stdout.write(
+            `${m.active ? '*' : ' '} ${m.name.padEnd(28)} ${(m.installed ? 'installed' : 'absent').padEnd(10)} ${mb(m.bytes ?? m.size).padStart(9)}  ${m.labels} labels  ${m.description}\n`,
+          );
+        }
+      }
+      return EXIT.ok;
+    }
+    const card = getCard(name, cfg);
+    if (action === 'fetch') {
+      const { fetchModel } = await import('../../providers/segment/download.js');
+      const { SingleBar, Presets } = (await import('cli-progress')).default;
+      const bar = new SingleBar(
+        { stream: process.stderr, format: `${name} [{bar}] {percentage}% | {value}/{total} MB`, hideCursor: true, noTTYOutput: false },
+        Presets.shades_classic,
+      );
+      let started = false;
+      const result = await fetchModel(name, card, env, {
+        onProgress: (p) => {
+          const total = Math.max(1, Math.round((p.total ?? card.size ?? 0) / 1e6));
+          const value = Math.round(p.received / 1e6);
+          if (!started) (bar.start(total, value), (started = true));
+          else bar.update(Math.min(value, total));
+        },
+      }).finally(() => started && bar.stop());
+      if (options.json) process.stdout.write(`${JSON.stringify({ model: name, ...result })}\n`);
+      else process.stdout.write(`${t(locale, 'segment.fetched', { model: name, path: result.file })}\n`);
+      return EXIT.ok;
+    }
+    // verify
+    const { file, managed } = resolveModelFile(name, card, env);
+    if (!existsSync(file)) {
+      const msg = t(locale, 'segment.verify_missing', { model: name, path: file });
+      if (options.json) process.stdout.write(`${JSON.stringify({ model: name, file, ok: false, installed: false })}\n`);
+      process.stderr.write(`${msg}\n`);
+      return EXIT.failure;
+    }
+    const { sha256File, verifyModelFile } = await import('../../providers/segment/hash.js');
+    if (card.sha256 && managed) {
+      const sha256 = await verifyModelFile(name, file, card.sha256, { force: true });
+      if (options.json) process.stdout.write(`${JSON.stringify({ model: name, file, ok: true, sha256, pinned: true })}\n`);
+      else process.stdout.write(`${t(locale, 'segment.verified', { model: name, sha256 })}\n`);
+    } else {
+      const sha256 = await sha256File(file);
+      if (options.json) process.stdout.write(`${JSON.stringify({ model: name, file, ok: true, sha256, pinned: false })}\n`);
+      else process.stdout.write(`${t(locale, 'segment.verify_unpinned', { model: name, sha256 })}\n`);
+    }
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof UserFacingError && err.key === 'segment.model_unknown') {
+      process.stderr.write(`error: ${t(locale, err.key, err.params)}\n`);
+      return EXIT.usage;
+    }
+    return reportCliError(err);
+  }
 }

@@ -1,6 +1,42 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { EXIT } from '../main.js';
+import { cliLocale, reportCliError } from '../report.js';
+import { t } from '../../i18n/index.js';
+import { readEnv } from '../../config/env.js';
 
-export async function run(_args: string[], _options: Record<string, unknown>): Promise<number> {
-  process.stderr.write('chat-image-editor segment: not yet available in this build.\n');
-  return EXIT.unavailable;
+export async function run(args: string[], options: Record<string, unknown>): Promise<number> {
+  const locale = cliLocale();
+  const file = args[0]!;
+  let image: Buffer;
+  try {
+    image = await readFile(file);
+  } catch (err) {
+    process.stderr.write(`error: ${t(locale, 'segment.file_unreadable', { file, detail: (err as NodeJS.ErrnoException).code ?? String(err) })}\n`);
+    return EXIT.unreadable;
+  }
+  const { createSegmenter } = await import('../../providers/segment/index.js');
+  const { labelFractions, encodeLabelMap } = await import('../../pipeline/labelmap.js');
+  const segmenter = createSegmenter({ env: readEnv() });
+  try {
+    const map = await segmenter.segment(image);
+    if (typeof options.labelmap === 'string') await writeFile(options.labelmap, await encodeLabelMap(map));
+    if (typeof options.overlay === 'string') {
+      const { renderOverlay } = await import('../../pipeline/overlay.js');
+      let overlay = await renderOverlay(image, map, { locale });
+      if (path.extname(options.overlay).toLowerCase() === '.png') {
+        const sharp = (await import('sharp')).default;
+        overlay = await sharp(overlay).png().toBuffer();
+      }
+      await writeFile(options.overlay, overlay);
+    }
+    const labels = labelFractions(map);
+    if (options.json) process.stdout.write(`${JSON.stringify({ labels })}\n`);
+    else for (const l of labels) process.stdout.write(`${l.name.padEnd(16)} ${(l.fraction * 100).toFixed(1).padStart(5)}%\n`);
+    return EXIT.ok;
+  } catch (err) {
+    return reportCliError(err);
+  } finally {
+    await segmenter.close();
+  }
 }

@@ -1,0 +1,136 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { EnvSettings } from '../../config/env.js';
+import type { ModelCard } from '../../config/schemas/models.js';
+import { UserFacingError } from '../../util/errors.js';
+import { managedModelPath, modelsDir } from './cards.js';
+import { sha256File, verifyModelFile } from './hash.js';
+
+export interface DownloadProgress {
+  received: number;
+  /** Total bytes when known (Content-Length / Content-Range / card size). */
+  total?: number;
+  resumedFrom: number;
+}
+
+export interface FetchModelOptions {
+  onProgress?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
+  /** Re-download even when a verified copy is present. */
+  force?: boolean;
+}
+
+export interface FetchModelResult {
+  file: string;
+  sha256: string;
+  bytes: number;
+  downloaded: boolean;
+}
+
+const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+
+function networkDetail(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Downloads a model card's file into DATA_DIR/models: `<file>.part` first, resumed with an HTTP
+ * Range request when a partial file is there, sha256-checked against the card, then renamed into
+ * place (atomic on one filesystem), so a half-written model is never loaded.
+ */
+export async function fetchModel(
+  name: string,
+  card: ModelCard,
+  env: Pick<EnvSettings, 'dataDir'>,
+  opts: FetchModelOptions = {},
+): Promise<FetchModelResult> {
+  const file = managedModelPath(card, env);
+  if (!card.url) throw new UserFacingError('segment.no_url', { model: name, hint: card.description });
+  if (!opts.force && existsSync(file)) {
+    const bytes = (await stat(file)).size;
+    if (card.sha256) {
+      const sha256 = await verifyModelFile(name, file, card.sha256).catch(() => undefined);
+      if (sha256) return { file, sha256, bytes, downloaded: false };
+    } else {
+      return { file, sha256: await sha256File(file), bytes, downloaded: false };
+    }
+  }
+  await mkdir(modelsDir(env), { recursive: true });
+  const part = `${file}.part`;
+  let resumeFrom = existsSync(part) ? (await stat(part)).size : 0;
+  const url = card.url;
+  const host = new URL(url).host;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: resumeFrom > 0 ? { range: `bytes=${resumeFrom}-` } : {},
+      redirect: 'follow',
+      signal: opts.signal,
+    });
+  } catch (err) {
+    opts.signal?.throwIfAborted();
+    const detail = networkDetail(err);
+    throw new UserFacingError(
+      'segment.download_offline',
+      { host, model: name, detail: OFFLINE_CODES.has(detail) ? detail : detail.slice(0, 80), url, path: file },
+      { cause: err },
+    );
+  }
+  if (res.status === 416 && resumeFrom > 0) {
+    // The partial file is already complete (or longer than the file): check it as it is.
+    await res.body?.cancel();
+  } else {
+    if (res.status === 206) {
+      const range = res.headers.get('content-range') ?? '';
+      if (!range.startsWith(`bytes ${resumeFrom}-`)) {
+        await res.body?.cancel();
+        await unlink(part).catch(() => undefined);
+        return fetchModel(name, card, env, { ...opts, force: true });
+      }
+    } else if (res.ok) {
+      resumeFrom = 0; // server ignored the Range header: start over
+    } else {
+      await res.body?.cancel();
+      throw new UserFacingError('segment.download_failed', { model: name, status: `${res.status} ${res.statusText}`.trim() });
+    }
+    const length = Number(res.headers.get('content-length') ?? NaN);
+    const total = Number.isFinite(length) ? resumeFrom + length : (card.size ?? undefined);
+    const out = createWriteStream(part, { flags: resumeFrom > 0 ? 'a' : 'w' });
+    let received = resumeFrom;
+    try {
+      opts.onProgress?.({ received, total, resumedFrom: resumeFrom });
+      if (res.body) {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          received += chunk.length;
+          if (!out.write(chunk)) await once(out, 'drain');
+          opts.onProgress?.({ received, total, resumedFrom: resumeFrom });
+        }
+      }
+      out.end();
+      await once(out, 'finish');
+    } catch (err) {
+      out.destroy();
+      // Keep the .part file: the next fetch resumes from it.
+      opts.signal?.throwIfAborted();
+      throw new UserFacingError('segment.download_offline', { host, model: name, detail: networkDetail(err).slice(0, 80), url, path: file }, { cause: err });
+    }
+  }
+  const bytes = (await stat(part)).size;
+  if (card.size && bytes !== card.size) {
+    if (bytes > card.size) await unlink(part).catch(() => undefined);
+    throw new UserFacingError('segment.download_size', { model: name, actual: bytes, expected: card.size });
+  }
+  const sha256 = await sha256File(part);
+  if (card.sha256 && sha256 !== card.sha256) {
+    await unlink(part).catch(() => undefined);
+    throw new UserFacingError('segment.model_bad_hash', { model: name, file: url, actual: sha256, expected: card.sha256 });
+  }
+  await rename(part, file);
+  if (card.sha256) {
+    const st = await stat(file);
+    await writeFile(`${file}.verified`, `${st.size}:${Math.round(st.mtimeMs)}:${card.sha256}`).catch(() => undefined);
+  }
+  return { file, sha256, bytes, downloaded: true };
+}
