@@ -44,6 +44,11 @@ export interface IncomingMessage {
   images: ImageRef[];
   /** Non-image attachments (names only), so the engine can say why they were ignored. */
   otherFiles?: string[];
+  /**
+   * Points the user clicked on the current photo, as fractions of its width and height (0..1, so any
+   * displayed size works): the parts under them are the target of the instruction.
+   */
+  points?: { x: number; y: number }[];
   receivedAt?: number;
 }
 
@@ -122,7 +127,15 @@ export interface Reply {
   /** Shown only to `to` where the platform supports it (errors aimed at one user). */
   ephemeral?: boolean;
   locale: Locale;
+  /**
+   * What the reply is for (added by the engine; optional for adapters): `ack` is the instant
+   * "looking at your photo" note, `proposal` carries command buttons, `progress` a job's queue/run
+   * state, `result` an edited photo, `info` any other answer, `error` a failure the user can act on.
+   */
+  kind?: ReplyKind;
 }
+
+export type ReplyKind = 'ack' | 'proposal' | 'progress' | 'result' | 'info' | 'error';
 
 export interface MessageRef {
   platform: Platform;
@@ -153,6 +166,14 @@ export interface EngineApi {
   handleCommand(invocation: CommandInvocation, adapter: ChatAdapter): Promise<void>;
   /** A button click or select choice. */
   handleAction(action: ActionEvent, adapter: ChatAdapter): Promise<void>;
-  /** Whether the engine is already editing in this thread (Slack/Feishu follow-ups without a mention). */
-  isActiveThread(thread: ThreadRef): Promise<boolean>;
+  /**
+   * Whether the engine is already editing in this thread (Slack/Feishu follow-ups without a mention).
+   * Optional `user`: answer only for someone who may steer the thread (the owner by default).
+   */
+  isActiveThread(thread: ThreadRef, user?: UserRef): Promise<boolean>;
+  /**
+   * Optional: a bot calls this once it can send, so the engine can report jobs a previous process
+   * left unfinished on that platform (they are also reported on the platform's first event).
+   */
+  registerAdapter?(adapter: ChatAdapter): Promise<void>;
 }

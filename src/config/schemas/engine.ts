@@ -1,5 +1,44 @@
 import { z } from 'zod';
 
-// Placeholder until the owning module defines this section precisely.
-export const EngineSchema = z.record(z.string(), z.unknown());
+const seconds = z.number().int().positive();
+
+/** Conversation engine: state lifetimes, who may press buttons, job queue limits. */
+export const EngineSchema = z
+  .object({
+    /** Key prefix of every engine record in the state store (lets several apps share one Redis). */
+    namespace: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, "_" or "-"').default('cie'),
+    /** What happens when the persistent store cannot be opened at start: stop with a clear error, or run on memory with a loud warning. */
+    storeUnavailable: z.enum(['fail', 'memory']).default('memory'),
+    /** How long a platform event id is remembered to drop re-deliveries. */
+    dedupeTtlSeconds: seconds.default(86_400),
+    /** How long buttons keep working. */
+    actionTtlSeconds: seconds.default(7 * 86_400),
+    /** How long an idle thread session is kept. */
+    sessionTtlSeconds: seconds.default(30 * 86_400),
+    /** Who may press a thread's buttons: only the person who started it, or anyone in the channel. */
+    actionPolicy: z.enum(['owner', 'channel']).default('owner'),
+    /** Planner conversation turns kept per thread (user + assistant count as two). */
+    historyTurns: z.number().int().min(0).max(100).default(12),
+    /** Revisions kept per thread for undo/redo. */
+    maxRevisions: z.number().int().min(2).max(500).default(30),
+    /** Most commands shown as individual buttons (the rest stay in the multi-select). */
+    maxCommandButtons: z.number().int().min(0).max(10).default(10),
+    /** Default locale of a thread when neither the platform nor the text tells. */
+    defaultLocale: z.enum(['en', 'zh-CN']).default('en'),
+    jobs: z
+      .object({
+        /** A job running longer than this is stopped and reported with a Retry button. */
+        timeoutSeconds: seconds.default(300),
+        /** Parallel jobs per backend lane; `default` applies to lanes not listed. */
+        concurrency: z.record(z.string(), z.number().int().positive()).default({ default: 1, local: 2 }),
+        /** Jobs one user may start per minute. */
+        perUserPerMinute: z.number().int().positive().default(10),
+        /** Jobs one user may have waiting or running at once. */
+        maxQueuedPerUser: z.number().int().positive().default(5),
+        /** Least time between two progress edits of the same message (platform rate limits). */
+        progressIntervalMs: z.number().int().min(0).default(1500),
+      })
+      .prefault({}),
+  })
+  .strict();
 export type EngineConfig = z.infer<typeof EngineSchema>;

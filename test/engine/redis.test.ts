@@ -1,0 +1,113 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, MemoryBlobStore, openStore, TestAdapter, type StateStore } from '../../src/engine/index.js';
+import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo, testEnv } from './fakes.js';
+
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Two engine instances sharing one Redis, as in a scaled-out deployment. */
+describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
+  let redis: ChildProcess;
+  let url: string;
+  const stores: StateStore[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    url = `redis://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    redis?.kill();
+  });
+
+  async function instance() {
+    const store = await openStore({ dataDir: '/nonexistent', redisUrl: url, namespace: 'cie', onUnavailable: 'fail' });
+    stores.push(store);
+    const executor = fakeExecutor();
+    const engine = await createEngine({
+      env: testEnv(),
+      store,
+      blobs: shared,
+      segmentation: fakeSegmentation(),
+      planner: fakePlanner(),
+      suggester: null,
+      executor,
+      catalog,
+      renderOverlay: null,
+      config: { jobs: { progressIntervalMs: 0 } } as never,
+    });
+    return { engine, executor, store };
+  }
+  const shared = new MemoryBlobStore();
+
+  it('claims are atomic across instances: an event delivered to both is answered once, a button pressed on both runs once', async () => {
+    const a = await instance();
+    const b = await instance();
+    expect(a.store.kind).toBe('redis');
+    const chat = new TestAdapter(a.engine);
+    const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], eventId: 'shared-event' });
+    await Promise.all([a.engine.handleMessage(msg, chat), b.engine.handleMessage(msg, chat)]);
+    expect(chat.replies('T1', { kind: 'ack' })).toHaveLength(1);
+    expect(chat.replies('T1', { kind: 'proposal' })).toHaveLength(1);
+
+    const { button } = chat.findButton(/^Adjust/)!;
+    await Promise.all([chat.clickId(button.id), chat.attach(b.engine).clickId(button.id)]);
+    await Promise.all([a.engine.idle(), b.engine.idle()]);
+    expect(a.executor.log.length + b.executor.log.length).toBe(1);
+    expect(chat.replies('T1', { type: 'ephemeral' }).map((r) => r.reply.text)).toEqual([expect.stringMatching(/already pressed/)]);
+  });
+
+  it("leaves a live instance's running job alone and reports it once that instance is gone", async () => {
+    const a = await instance();
+    const hanging = fakeExecutor({ hang: true });
+    const aEngine = await createEngine({
+      env: testEnv(),
+      store: a.store,
+      blobs: shared,
+      segmentation: fakeSegmentation(),
+      planner: fakePlanner(),
+      suggester: null,
+      executor: hanging,
+      catalog,
+      renderOverlay: null,
+    });
+    const chat = new TestAdapter(aEngine);
+    await chat.post({ text: 'brighter', images: [await photo()], thread: 'R1' });
+    await chat.click(/^Adjust/, { thread: 'R1' });
+    while (hanging.started === 0) await new Promise((r) => setTimeout(r, 5));
+
+    const b = await instance();
+    await b.engine.registerAdapter(chat);
+    expect(chat.threadMessages('R1').some((m) => m.reply.kind === 'error')).toBe(false);
+
+    // Instance A dies: its heartbeat lapses.
+    await a.store.delete(`hb:${aEngine.instanceId}`);
+    clearInterval((aEngine as unknown as { heartbeat?: NodeJS.Timeout }).heartbeat);
+    const c = await instance();
+    await c.engine.registerAdapter(chat);
+    const job = chat.threadMessages('R1').find((m) => m.reply.kind === 'error')!;
+    expect(job.reply.text).toMatch(/interrupted because the bot restarted/);
+  });
+
+  it('stops start-up with a clear error when Redis cannot be reached and memory fallback is off', async () => {
+    const port = await freePort();
+    await expect(openStore({ dataDir: '/nonexistent', redisUrl: `redis://127.0.0.1:${port}`, namespace: 'cie', onUnavailable: 'fail', probeTimeoutMs: 500 })).rejects.toThrow(/Redis \(REDIS_URL\) cannot be opened/);
+  });
+});
