@@ -1,0 +1,52 @@
+import type { KeyObject } from 'node:crypto';
+import { InteractionResponseType, InteractionType, MessageFlags, type APIInteraction } from 'discord.js';
+import type { HttpServer, RouteRequest } from '../../server/http.js';
+import { send } from '../../server/http.js';
+import type { Logger } from '../../util/logger.js';
+import { defersPrivately, viewFromApi, type InteractionHandler } from './interactions.js';
+import { verifyDiscordRequest } from './verify.js';
+import { loggableError } from './messenger.js';
+
+export const INTERACTIONS_PATH = '/discord/interactions';
+
+/**
+ * HTTP interactions mode: Discord POSTs each interaction here. Verify first (401 and nothing else on
+ * failure), answer with a deferred response at once, and only after that answer has been written
+ * let the engine work through the webhook endpoints.
+ */
+export function registerInteractionsRoute(
+  http: HttpServer,
+  deps: { publicKey: KeyObject; handler: InteractionHandler; logger: Logger; isStopped: () => boolean },
+): void {
+  http.route('POST', INTERACTIONS_PATH, (req: RouteRequest) => {
+    if (!verifyDiscordRequest(deps.publicKey, req.headers, req.body)) {
+      return { status: 401, body: { error: 'invalid request signature' } };
+    }
+    let raw: APIInteraction;
+    try {
+      raw = JSON.parse(req.body.toString('utf8')) as APIInteraction;
+    } catch {
+      return { status: 400, body: { error: 'body is not JSON' } };
+    }
+    if (raw.type === InteractionType.Ping) return { status: 200, body: { type: InteractionResponseType.Pong } };
+    if (deps.isStopped()) return { status: 503, body: { error: 'shutting down' } };
+
+    const view = viewFromApi(raw);
+    if (!view) return { status: 400, body: { error: 'unsupported interaction' } };
+    const ack =
+      view.kind === 'component'
+        ? { type: InteractionResponseType.DeferredMessageUpdate }
+        : {
+            type: InteractionResponseType.DeferredChannelMessageWithSource,
+            data: defersPrivately(view) ? { flags: MessageFlags.Ephemeral } : {},
+          };
+    const first = deps.handler.firstDelivery(view.id);
+    send(req.res, { status: 200, body: ack });
+    if (first) {
+      // The webhook endpoints only accept calls once Discord has our acknowledgement.
+      req.res.once('finish', () => {
+        void deps.handler.handle(view).catch((err: unknown) => deps.logger.error({ err: loggableError(err) }, 'discord: interaction failed'));
+      });
+    }
+  });
+}

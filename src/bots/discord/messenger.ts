@@ -1,0 +1,166 @@
+import { Routes, type APIMessage, type APIThreadChannel, type REST, type RawFile } from 'discord.js';
+import type { ThreadRef } from '../../engine/types.js';
+import type { RenderedMessage } from './render.js';
+
+/** An interaction token and how long Discord honours it (15 minutes; we stop a little earlier). */
+export interface InteractionToken {
+  appId: string;
+  token: string;
+  expiresAt: number;
+}
+
+export const TOKEN_LIFE_MS = 15 * 60 * 1000;
+const TOKEN_MARGIN_MS = 30 * 1000;
+export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
+
+export function interactionToken(appId: string, token: string, receivedAt = Date.now()): InteractionToken {
+  return { appId, token, expiresAt: receivedAt + TOKEN_LIFE_MS - TOKEN_MARGIN_MS };
+}
+
+export function tokenLive(t: InteractionToken | undefined, now = Date.now()): t is InteractionToken {
+  return t !== undefined && now < t.expiresAt;
+}
+
+/** A Map that forgets its oldest entries beyond `max` (registries must not grow forever). */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    if (this.has(key)) this.delete(key);
+    super.set(key, value);
+    while (this.size > this.max) this.delete(this.keys().next().value as K);
+    return this;
+  }
+}
+
+/**
+ * What may be logged about a failed Discord call: never the request body (photos) or the URL,
+ * which carries the interaction token.
+ */
+export function loggableError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const e = err as Error & { code?: unknown; status?: unknown; method?: unknown };
+  return { name: e.name, message: e.message, code: e.code, status: e.status, method: e.method };
+}
+
+/** Discord JSON error codes we react to. */
+const UNKNOWN_CHANNEL = 10003;
+const MISSING_ACCESS = 50001;
+
+function discordCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Every REST call the adapter makes, on one @discordjs/rest instance (which keeps Discord's
+ * per-route rate-limit buckets), plus the small registries that let later events find how a
+ * message can be edited: with the interaction token that created it while that is alive, else
+ * with the bot token.
+ */
+export class DiscordMessenger {
+  private readonly editable = new BoundedMap<string, { token: InteractionToken; target: string }>(5000);
+  private readonly messageThreads = new BoundedMap<string, ThreadRef>(5000);
+  /** Session keys known to be (true) or not to be (false) a Discord thread channel. */
+  private readonly threadChannels = new BoundedMap<string, boolean>(5000);
+  private readonly uploadLimits = new BoundedMap<string, number>(5000);
+
+  constructor(
+    private rest: REST,
+    /** Whether `rest` carries a bot token (channel messages, threads); webhook calls need none. */
+    readonly botAuth: boolean,
+  ) {}
+
+  /** Switches to another client's REST instance (the gateway client was replaced). */
+  useRest(rest: REST): void {
+    this.rest = rest;
+  }
+
+  rememberEditable(messageId: string, token: InteractionToken, target: string): void {
+    this.editable.set(messageId, { token, target });
+  }
+
+  editableWith(messageId: string): { token: InteractionToken; target: string } | undefined {
+    const e = this.editable.get(messageId);
+    return e && tokenLive(e.token) ? e : undefined;
+  }
+
+  rememberThreadOf(messageId: string, thread: ThreadRef): void {
+    this.messageThreads.set(messageId, thread);
+  }
+
+  threadOf(messageId: string): ThreadRef | undefined {
+    return this.messageThreads.get(messageId);
+  }
+
+  markThreadChannel(id: string, isThread: boolean): void {
+    this.threadChannels.set(id, isThread);
+  }
+
+  rememberUploadLimit(threadKey: string, bytes: number | undefined): void {
+    if (bytes && bytes > 0) this.uploadLimits.set(threadKey, bytes);
+  }
+
+  uploadLimit(threadKey: string): number {
+    return this.uploadLimits.get(threadKey) ?? DEFAULT_UPLOAD_LIMIT;
+  }
+
+  private options(m: RenderedMessage, auth: boolean): { body: unknown; files?: RawFile[]; auth: boolean } {
+    return { body: m.body, ...(m.files.length ? { files: m.files } : {}), auth };
+  }
+
+  async editWebhookMessage(t: InteractionToken, target: string, m: RenderedMessage): Promise<APIMessage> {
+    return (await this.rest.patch(Routes.webhookMessage(t.appId, t.token, target), this.options(m, false))) as APIMessage;
+  }
+
+  async followUp(t: InteractionToken, m: RenderedMessage): Promise<APIMessage> {
+    return (await this.rest.post(Routes.webhook(t.appId, t.token), this.options(m, false))) as APIMessage;
+  }
+
+  async deleteWebhookMessage(t: InteractionToken, target: string): Promise<void> {
+    await this.rest.delete(Routes.webhookMessage(t.appId, t.token, target), { auth: false });
+  }
+
+  async fetchOriginal(t: InteractionToken): Promise<APIMessage> {
+    return (await this.rest.get(Routes.webhookMessage(t.appId, t.token, '@original'), { auth: false })) as APIMessage;
+  }
+
+  async createMessage(channelId: string, m: RenderedMessage): Promise<APIMessage> {
+    return (await this.rest.post(Routes.channelMessages(channelId), this.options(m, true))) as APIMessage;
+  }
+
+  async editMessage(channelId: string, messageId: string, m: RenderedMessage): Promise<APIMessage> {
+    return (await this.rest.patch(Routes.channelMessage(channelId, messageId), this.options(m, true))) as APIMessage;
+  }
+
+  /** Opens a public thread on a message; the thread's id equals the message id. */
+  async startThread(channelId: string, messageId: string, name: string): Promise<APIThreadChannel> {
+    const thread = (await this.rest.post(Routes.threads(channelId, messageId), {
+      body: { name, auto_archive_duration: 1440 },
+    })) as APIThreadChannel;
+    this.markThreadChannel(thread.id, true);
+    return thread;
+  }
+
+  /**
+   * Posts into the session's thread channel when there is one, else into its channel. A session key
+   * that is a message id without a thread (DMs, missing permission) answers Unknown Channel once and
+   * is remembered as such.
+   */
+  async postInThread(thread: ThreadRef, m: RenderedMessage): Promise<APIMessage> {
+    const candidate = thread.thread !== thread.channel ? thread.thread : undefined;
+    if (candidate && this.threadChannels.get(candidate) !== false) {
+      try {
+        const msg = await this.createMessage(candidate, m);
+        this.markThreadChannel(candidate, true);
+        return msg;
+      } catch (err) {
+        const code = discordCode(err);
+        if (code !== UNKNOWN_CHANNEL && code !== MISSING_ACCESS) throw err;
+        this.markThreadChannel(candidate, false);
+      }
+    }
+    return this.createMessage(thread.channel, m);
+  }
+}

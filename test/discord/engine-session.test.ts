@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { readEnv } from '../../src/config/env.js';
+import { HttpServer } from '../../src/server/http.js';
+import { getLogger } from '../../src/util/logger.js';
+import { startDiscordBot } from '../../src/bots/discord/index.js';
+import type { BotHandle } from '../../src/bots/types.js';
+import { makeEngine, meanColor, photo } from '../../src/engine/testing.js';
+import type { Engine } from '../../src/engine/index.js';
+import { APP_ID, CHANNEL_ID, FakeDiscord, type StoredMessage } from './fake-discord.js';
+import { PUBLIC, signed } from './signing.js';
+
+/**
+ * The real engine (memory store, instant fake planner/executor from src/engine/testing.ts) behind
+ * the Discord adapter, in both modes, against the loopback Discord.
+ */
+describe('Discord ↔ engine: a whole editing session', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(mode: 'gateway' | 'http') {
+    const fake = await new FakeDiscord().start();
+    cleanups.push(() => fake.close());
+    const { engine } = await makeEngine();
+    cleanups.push(() => engine.close());
+    const http = new HttpServer();
+    const env = readEnv(
+      mode === 'gateway'
+        ? { DISCORD_TOKEN: 'fake-bot-token', DISCORD_APP_ID: APP_ID, DISCORD_API_URL: fake.apiUrl }
+        : { DISCORD_PUBLIC_KEY: PUBLIC, DISCORD_APP_ID: APP_ID, DISCORD_API_URL: fake.apiUrl },
+    );
+    const bot: BotHandle = await startDiscordBot({ env, engine, http, logger: getLogger() });
+    cleanups.push(() => bot.stop());
+    let deliver: (payload: unknown) => Promise<void>;
+    if (mode === 'gateway') {
+      await fake.waitForReady();
+      for (let i = 0; i < 100 && (await bot.health()).state !== 'ok'; i++) await new Promise((r) => setTimeout(r, 100));
+      deliver = async (payload) => fake.sendInteraction(payload);
+    } else {
+      const { port } = await http.listen('127.0.0.1', 0);
+      cleanups.push(() => http.close());
+      deliver = async (payload) => {
+        const res = await fake.deliverHttp(`http://127.0.0.1:${port}/discord/interactions`, payload, signed());
+        expect(res.status).toBe(200);
+      };
+    }
+    return { fake, engine, deliver };
+  }
+
+  async function session(fake: FakeDiscord, engine: Engine, deliver: (payload: unknown) => Promise<void>) {
+    const botMessages = (): StoredMessage[] => [...fake.messages.values()].filter((m) => m.author.id === APP_ID && !m.deleted);
+    const uploads = () => fake.requests.filter((r) => r.files.length > 0);
+    const settle = async (predicate: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !predicate(); i++) {
+        await engine.idle();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await engine.idle();
+    };
+    const withButton = (label: RegExp): { message: StoredMessage; customId: string } | undefined => {
+      for (const message of botMessages().reverse()) {
+        for (const row of message.components) {
+          for (const c of row.components) if (c.type === 2 && label.test(c.label)) return { message, customId: c.custom_id };
+        }
+      }
+      return undefined;
+    };
+
+    const original = await photo('#404040', 64, 48);
+    const attachment = fake.addAttachment('photo.png', original, 'image/png');
+    const command = fake.slashCommand('edit', { attachment, instruction: 'make it brighter' });
+    await deliver(command);
+    await settle(() => withButton(/bright/i) !== undefined);
+    const deferred = botMessages().find((m) => m.interactionId === command.id)!;
+    expect(deferred.content).not.toBe('');
+
+    const apply = withButton(/bright/i)!;
+    expect(apply.customId.length).toBeLessThanOrEqual(100);
+    const before = uploads().length;
+    await deliver(fake.componentClick(apply.message.id, apply.customId));
+    await settle(() => uploads().length > before && withButton(/undo/i)?.message.attachments.length === 1);
+
+    const upload = uploads().at(-1)!;
+    expect(upload.headers['content-type']).toMatch(/^multipart\/form-data/);
+    const meta = await sharp(upload.files[0].data).metadata();
+    expect(['png', 'jpeg']).toContain(meta.format);
+    expect([meta.width, meta.height]).toEqual([64, 48]);
+    const [inMean] = await meanColor(original);
+    const [outMean] = await meanColor(upload.files[0].data);
+    expect(outMean).toBeGreaterThan(inMean!);
+
+    const undo = withButton(/undo/i)!;
+    const beforeUndo = uploads().length;
+    await deliver(fake.componentClick(undo.message.id, undo.customId));
+    await settle(() => uploads().length > beforeUndo);
+    const [undone] = await meanColor(uploads().at(-1)!.files[0].data);
+    expect(Math.abs(undone! - inMean!)).toBeLessThanOrEqual(1);
+    return { deferred, botMessages };
+  }
+
+  it('gateway mode: /edit → proposal → apply → edited photo → undo, all in a session thread', async () => {
+    const { fake, engine, deliver } = await setup('gateway');
+    const { deferred, botMessages } = await session(fake, engine, deliver);
+    expect(fake.requests.find((r) => r.route.includes('/callback'))?.json.type).toBe(5);
+    expect(fake.threads.get(deferred.id)?.parent_id).toBe(CHANNEL_ID);
+    // Everything after the first answer went into the thread opened on it.
+    expect(botMessages().filter((m) => m.id !== deferred.id).every((m) => m.channel_id === deferred.id)).toBe(true);
+  });
+
+  it('HTTP interactions mode: the same session through deferred responses and webhooks only', async () => {
+    const { fake, engine, deliver } = await setup('http');
+    await session(fake, engine, deliver);
+    // No bot token: no channel or thread endpoints were used.
+    expect(fake.requests.some((r) => r.route.startsWith('/channels/'))).toBe(false);
+    expect(fake.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+  });
+});
