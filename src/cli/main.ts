@@ -122,6 +122,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--concurrency <c>', 'parallel requests', (v) => Number.parseInt(v, 10))
     .option('--teacher <profile>', 'planner profile of the teacher model')
     .requiredOption('--out <file>', 'output JSON file')
+    .option('--conversations <file>', 'also include conversations the bot handled (JSON lines the operator exported; anonymised)')
     .option('--json', 'print JSON')
     .action(action('dataset'));
 
