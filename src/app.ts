@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readEnv, describeEnv, type EnvSettings } from './config/env.js';
 import { loadConfig } from './config/load.js';
+import { setErodeDefaults } from './pipeline/mask/index.js';
+import { ensureDefaultModelInBackground } from './providers/segment/index.js';
 import { HttpServer } from './server/http.js';
 import { registry, errorsTotal } from './server/metrics.js';
 import { getLogger, type Logger } from './util/logger.js';
@@ -53,9 +55,13 @@ const BOTS: { name: string; module: string; export: string; enabled: (e: EnvSett
 export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number; host?: string } = {}): Promise<RunningApp> {
   const rawEnv = options.env ?? process.env;
   const logger = getLogger();
-  loadConfig({ env: rawEnv }); // validate every section now: a bad file stops start-up with its name, key and expectation
+  // Validate every section now: a bad file stops start-up with its name, key and expectation.
+  const config = loadConfig({ env: rawEnv });
+  setErodeDefaults(config.masks.erode);
   const env = readEnv(rawEnv);
   env.dataDir = resolveDataDir(env, rawEnv, logger);
+  // The segmentation model downloads in the background: whole-image edits work meanwhile.
+  ensureDefaultModelInBackground({ env, logger });
   if (options.port !== undefined) env.port = options.port;
   if (options.host !== undefined) env.host = options.host;
 

@@ -10,8 +10,22 @@ export type SectionName = keyof typeof SECTION_SCHEMAS;
 export type AppConfig = { [K in SectionName]: z.infer<(typeof SECTION_SCHEMAS)[K]> };
 export const ALL_SECTIONS = Object.keys(SECTION_SCHEMAS) as SectionName[];
 
-/** The `config/` folder shipped with the app, found relative to this module (works from src/ and dist/). */
-export const DEFAULT_CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
+/**
+ * The `config/` folder shipped with the app: the nearest one above this module, so it is found
+ * from src/, dist/ and the compiled benchmarks (.bench-dist/src/…) alike.
+ */
+export const DEFAULT_CONFIG_DIR = findConfigDir(path.dirname(fileURLToPath(import.meta.url)));
+
+function findConfigDir(start: string): string {
+  let dir = start;
+  for (;;) {
+    const candidate = path.join(dir, 'config');
+    if (existsSync(path.join(candidate, 'commands.yaml'))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(start, '..', '..', 'config');
+    dir = parent;
+  }
+}
 
 export interface LoadOptions<K extends SectionName> {
   sections?: readonly K[];
