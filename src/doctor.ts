@@ -1,93 +1,113 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import type { EnvSettings } from './config/env.js';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describeEnv, readEnv, type EnvSettings } from './config/env.js';
+import { loadConfig } from './config/load.js';
+import { t, type Locale } from './i18n/index.js';
+import { createImageBackends } from './providers/image/index.js';
+import { LocalOperations } from './providers/image/local.js';
 import type { HealthCheck, HealthStatus } from './providers/types.js';
+import { errorMessage } from './util/errors.js';
 
-const CHECK_TIMEOUT_MS = 8_000;
+/** One line of the report: a service, its state, what to do, and the variable that enables it. */
+export interface DoctorLine extends HealthStatus {
+  kind: 'service' | 'bot' | 'storage';
+  /** Environment variable(s) that enable or fix it. */
+  env?: string;
+}
 
-async function withTimeout(name: string, check: () => Promise<HealthStatus | HealthStatus[]>): Promise<HealthStatus[]> {
-  const started = Date.now();
+const CHECK_TIMEOUT_MS = 10_000;
+
+
+async function check(name: string, env: string | undefined, make: () => Promise<HealthCheck | HealthStatus>): Promise<DoctorLine> {
+  const t0 = Date.now();
   try {
-    const result = await Promise.race([
-      check(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS).unref()),
-    ]);
-    return (Array.isArray(result) ? result : [result]).map((r) => ({ latencyMs: Date.now() - started, ...r }));
+    const made = await make();
+    const status = 'health' in made ? await made.health(AbortSignal.timeout(CHECK_TIMEOUT_MS)) : made;
+    return { kind: 'service', env, ...status, name: status.name || name };
   } catch (err) {
-    return [{ name, state: 'down', detail: (err as Error).message, latencyMs: Date.now() - started }];
+    return { kind: 'service', name, env, state: 'down', detail: `the check itself failed (${errorMessage(err).split('\n')[0]})`, latencyMs: Date.now() - t0 };
   }
 }
 
-/** Loads a provider module if this build has it; a missing module is reported, not thrown. */
-async function optionalModule<T>(specifier: string): Promise<T | undefined> {
+const off = (name: string, env: string, detail: string): HealthStatus => ({ name, state: 'off', detail });
+
+async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
+  const configured = describeEnv(env);
+  const load = () => import('./providers/llm/index.js');
+  return Promise.all([
+    check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () =>
+      configured.llm ? (await load()).createPlanner({ env }) : off('llm', 'OPENAI_API_KEY', 'not configured: the offline interpreter plans edits; set OPENAI_API_KEY (or OPENAI_BASE_URL) and LLM_MODEL for an LLM'),
+    ),
+    check('vision', 'VISION_MODEL', async () =>
+      configured.vision ? (await load()).createSuggester({ env }) : off('vision', 'VISION_MODEL', 'not configured: suggestions use offline heuristics; set VISION_MODEL'),
+    ),
+  ]);
+}
+
+async function segmentationCheck(env: EnvSettings): Promise<DoctorLine> {
+  return check('segmentation', 'SEGMENT_MODEL / SEGMENT_MODEL_PATH / SEGMENTER_URL', async () => {
+    const mod = await import('./providers/segment/index.js');
+    const name = mod.activeCardName(env);
+    const explicit = Boolean(env.segment?.remoteUrl || env.segment?.modelPath);
+    if (!explicit && !existsSync(mod.resolveModelFile(name, mod.getCard(name), env).file)) {
+      // Not installed is the state of a fresh install, not an outage: whole-image edits still work.
+      return off(`segmenter:${name}`, 'SEGMENTER_URL', `model not installed: run \`chat-image-editor models fetch ${name}\` or set SEGMENTER_URL; parts-based edits need it`);
+    }
+    const segmenter = mod.createSegmenter({ env });
+    try {
+      return await segmenter.health(AbortSignal.timeout(CHECK_TIMEOUT_MS));
+    } finally {
+      await segmenter.close().catch(() => {});
+    }
+  });
+}
+
+function botLines(env: EnvSettings): DoctorLine[] {
+  const d = describeEnv(env);
+  const bot = (name: string, on: boolean, vars: string, mode?: string): DoctorLine => ({
+    kind: 'bot',
+    name,
+    state: on ? 'ok' : 'off',
+    detail: on ? `configured${mode ? ` (${mode})` : ''}` : `not configured: set ${vars}`,
+    env: vars,
+  });
+  return [
+    bot('discord-gateway', Boolean(d.discordGateway), 'DISCORD_TOKEN'),
+    bot('discord-interactions', Boolean(d.discordInteractions), 'DISCORD_PUBLIC_KEY and DISCORD_APP_ID'),
+    bot('slack', Boolean(d.slack), 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)', String(d.slackMode)),
+    bot('feishu', Boolean(d.feishu), 'FEISHU_APP_ID and FEISHU_APP_SECRET', String(d.feishuMode)),
+    bot('redis', Boolean(d.redis), 'REDIS_URL (state and jobs are kept locally without it)'),
+  ];
+}
+
+async function dataDirLine(dir: string, locale: Locale): Promise<DoctorLine> {
+  const probe = path.join(dir, `.doctor-${process.pid}-${Date.now()}`);
   try {
-    return (await import(specifier)) as T;
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, 'ok');
+    await unlink(probe);
+    return { kind: 'storage', name: 'data-dir', state: 'ok', detail: t(locale, 'doctor.data_dir_ok', { dir }), env: 'DATA_DIR' };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
+    const detail = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+    return { kind: 'storage', name: 'data-dir', state: 'down', detail: t(locale, 'doctor.data_dir_bad', { dir, detail }), env: 'DATA_DIR' };
   }
 }
 
 /**
- * Checks every configured service, like the thesis' "Check Server Status": the data folder, the
- * LLM planner, the vision model, the segmentation model, the image backends and which bots are
- * configured. Unconfigured services are "off" with the variable that enables them.
+ * Checks every configured service, like the thesis' "Check Server Status": used by `doctor`,
+ * the playground's status panel and tests. Unconfigured services are "off" with the variable that
+ * enables them; only configured services that fail count as down.
  */
-export async function runDoctor(env: EnvSettings): Promise<HealthStatus[]> {
-  const checks: Promise<HealthStatus[]>[] = [];
-
-  checks.push(
-    withTimeout('data-dir', async () => {
-      mkdirSync(env.dataDir, { recursive: true });
-      accessSync(env.dataDir, constants.W_OK);
-      return { name: 'data-dir', state: 'ok', detail: `${env.dataDir} is writable` };
-    }),
+export async function runDoctor(env: EnvSettings, locale: Locale = 'en'): Promise<{ lines: DoctorLine[]; down: number }> {
+  const { backends } = loadConfig({ sections: ['backends'] });
+  const images = createImageBackends(env, backends).map((b) =>
+    check(b.name, b.name === 'sd-webui' ? 'SD_WEBUI_URL' : 'OPENAI_API_KEY', async () => b),
   );
-
-  const llm = await optionalModule<{
-    createPlanner(o: { env: EnvSettings }): HealthCheck;
-    createSuggester(o: { env: EnvSettings }): HealthCheck;
-  }>('./providers/llm/index.js');
-  if (llm) {
-    checks.push(withTimeout('planner', () => llm.createPlanner({ env }).health()));
-    checks.push(withTimeout('vision', () => llm.createSuggester({ env }).health()));
-  }
-
-  const segment = await optionalModule<{ createSegmenter(o: { env: EnvSettings }): HealthCheck & { close?(): Promise<void> } }>(
-    './providers/segment/index.js',
-  );
-  if (segment) {
-    checks.push(
-      withTimeout('segmenter', async () => {
-        const s = segment.createSegmenter({ env });
-        try {
-          return await s.health();
-        } finally {
-          await s.close?.();
-        }
-      }),
-    );
-  }
-
-  const execute = await optionalModule<{ createExecutor(o: { env: EnvSettings }): { backends(): HealthCheck[] } }>(
-    './pipeline/execute/index.js',
-  );
-  if (execute) {
-    checks.push(withTimeout('image-backends', async () => Promise.all(execute.createExecutor({ env }).backends().map((b) => b.health()))));
-  }
-
-  const bots: HealthStatus[] = [
-    env.discord.token || env.discord.publicKey
-      ? { name: 'discord', state: 'ok', detail: env.discord.token ? 'gateway configured' : 'interactions endpoint configured' }
-      : { name: 'discord', state: 'off', detail: 'set DISCORD_TOKEN (gateway) or DISCORD_PUBLIC_KEY + DISCORD_APP_ID (interactions)' },
-    env.slack.botToken && (env.slack.appToken || env.slack.signingSecret)
-      ? { name: 'slack', state: 'ok', detail: env.slack.appToken ? 'Socket Mode configured' : 'HTTP events configured' }
-      : { name: 'slack', state: 'off', detail: 'set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)' },
-    env.feishu.appId && env.feishu.appSecret
-      ? { name: 'feishu', state: 'ok', detail: `${env.feishu.mode === 'webhook' ? 'webhook' : 'long connection'} configured` }
-      : { name: 'feishu', state: 'off', detail: 'set FEISHU_APP_ID and FEISHU_APP_SECRET' },
-    env.redisUrl ? { name: 'redis', state: 'ok', detail: 'REDIS_URL set (shared state and queue)' } : { name: 'redis', state: 'off', detail: 'single-machine mode; set REDIS_URL to share state across instances' },
-  ];
-
-  const results = (await Promise.all(checks)).flat();
-  return [...results, ...bots];
+  const lines = (
+    await Promise.all([llmChecks(env), Promise.all(images), segmentationCheck(env), check('local', undefined, async () => new LocalOperations()), dataDirLine(env.dataDir, locale)])
+  ).flat();
+  lines.push(...botLines(env));
+  const down = lines.filter((l) => l.state === 'down').length;
+  return { lines, down };
 }

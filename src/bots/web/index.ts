@@ -138,10 +138,10 @@ export const startWebPlayground: StartBot = async (ctx) => {
     return { status: 202, body: { accepted: true } };
   });
 
-  http.route('GET', '/api/status', async () => {
-    const { runDoctor } = (await import('../../doctor.js')) as { runDoctor: (env: typeof ctx.env) => Promise<HealthStatus[]> };
-    const checks = await runDoctor(ctx.env);
-    return { status: 200, body: { checks } };
+  http.route('GET', '/api/status', async ({ query, headers }) => {
+    const { runDoctor } = await import('../../doctor.js');
+    const { lines } = await runDoctor(ctx.env, pickLocale(query, headers['accept-language']));
+    return { status: 200, body: { checks: lines } };
   });
 
   const handle: BotHandle = {

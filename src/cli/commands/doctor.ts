@@ -1,114 +1,11 @@
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { describeEnv, readEnv, type EnvSettings } from '../../config/env.js';
-import { loadConfig } from '../../config/load.js';
-import { t, type Locale } from '../../i18n/index.js';
-import { createImageBackends } from '../../providers/image/index.js';
-import { LocalOperations } from '../../providers/image/local.js';
-import type { HealthCheck, HealthStatus } from '../../providers/types.js';
-import { errorMessage } from '../../util/errors.js';
+import { readEnv } from '../../config/env.js';
+import { t } from '../../i18n/index.js';
+import type { HealthStatus } from '../../providers/types.js';
+import { runDoctor } from '../../doctor.js';
 import { EXIT } from '../main.js';
 import { cliLocale } from '../report.js';
 
-/** One line of the report: a service, its state, what to do, and the variable that enables it. */
-export interface DoctorLine extends HealthStatus {
-  kind: 'service' | 'bot' | 'storage';
-  /** Environment variable(s) that enable or fix it. */
-  env?: string;
-}
-
-const CHECK_TIMEOUT_MS = 10_000;
-
-
-async function check(name: string, env: string | undefined, make: () => Promise<HealthCheck | HealthStatus>): Promise<DoctorLine> {
-  const t0 = Date.now();
-  try {
-    const made = await make();
-    const status = 'health' in made ? await made.health(AbortSignal.timeout(CHECK_TIMEOUT_MS)) : made;
-    return { kind: 'service', env, ...status, name: status.name || name };
-  } catch (err) {
-    return { kind: 'service', name, env, state: 'down', detail: `the check itself failed (${errorMessage(err).split('\n')[0]})`, latencyMs: Date.now() - t0 };
-  }
-}
-
-const off = (name: string, env: string, detail: string): HealthStatus => ({ name, state: 'off', detail });
-
-async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
-  const configured = describeEnv(env);
-  const load = () => import('../../providers/llm/index.js');
-  return Promise.all([
-    check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () =>
-      configured.llm ? (await load()).createPlanner({ env }) : off('llm', 'OPENAI_API_KEY', 'not configured: the offline interpreter plans edits; set OPENAI_API_KEY (or OPENAI_BASE_URL) and LLM_MODEL for an LLM'),
-    ),
-    check('vision', 'VISION_MODEL', async () =>
-      configured.vision ? (await load()).createSuggester({ env }) : off('vision', 'VISION_MODEL', 'not configured: suggestions use offline heuristics; set VISION_MODEL'),
-    ),
-  ]);
-}
-
-async function segmentationCheck(env: EnvSettings): Promise<DoctorLine> {
-  return check('segmentation', 'SEGMENT_MODEL / SEGMENT_MODEL_PATH / SEGMENTER_URL', async () => {
-    const mod = await import('../../providers/segment/index.js');
-    const name = mod.activeCardName(env);
-    const explicit = Boolean(env.segment?.remoteUrl || env.segment?.modelPath);
-    if (!explicit && !existsSync(mod.resolveModelFile(name, mod.getCard(name), env).file)) {
-      // Not installed is the state of a fresh install, not an outage: whole-image edits still work.
-      return off(`segmenter:${name}`, 'SEGMENTER_URL', `model not installed: run \`chat-image-editor models fetch ${name}\` or set SEGMENTER_URL; parts-based edits need it`);
-    }
-    const segmenter = mod.createSegmenter({ env });
-    try {
-      return await segmenter.health(AbortSignal.timeout(CHECK_TIMEOUT_MS));
-    } finally {
-      await segmenter.close().catch(() => {});
-    }
-  });
-}
-
-function botLines(env: EnvSettings): DoctorLine[] {
-  const d = describeEnv(env);
-  const bot = (name: string, on: boolean, vars: string, mode?: string): DoctorLine => ({
-    kind: 'bot',
-    name,
-    state: on ? 'ok' : 'off',
-    detail: on ? `configured${mode ? ` (${mode})` : ''}` : `not configured: set ${vars}`,
-    env: vars,
-  });
-  return [
-    bot('discord-gateway', Boolean(d.discordGateway), 'DISCORD_TOKEN'),
-    bot('discord-interactions', Boolean(d.discordInteractions), 'DISCORD_PUBLIC_KEY and DISCORD_APP_ID'),
-    bot('slack', Boolean(d.slack), 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)', String(d.slackMode)),
-    bot('feishu', Boolean(d.feishu), 'FEISHU_APP_ID and FEISHU_APP_SECRET', String(d.feishuMode)),
-    bot('redis', Boolean(d.redis), 'REDIS_URL (state and jobs are kept locally without it)'),
-  ];
-}
-
-async function dataDirLine(dir: string, locale: Locale): Promise<DoctorLine> {
-  const probe = path.join(dir, `.doctor-${process.pid}-${Date.now()}`);
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(probe, 'ok');
-    await unlink(probe);
-    return { kind: 'storage', name: 'data-dir', state: 'ok', detail: t(locale, 'doctor.data_dir_ok', { dir }), env: 'DATA_DIR' };
-  } catch (err) {
-    const detail = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
-    return { kind: 'storage', name: 'data-dir', state: 'down', detail: t(locale, 'doctor.data_dir_bad', { dir, detail }), env: 'DATA_DIR' };
-  }
-}
-
-/** Runs every check; exported for the playground's status panel and for tests. */
-export async function runDoctor(env: EnvSettings, locale: Locale = 'en'): Promise<{ lines: DoctorLine[]; down: number }> {
-  const { backends } = loadConfig({ sections: ['backends'] });
-  const images = createImageBackends(env, backends).map((b) =>
-    check(b.name, b.name === 'sd-webui' ? 'SD_WEBUI_URL' : 'OPENAI_API_KEY', async () => b),
-  );
-  const lines = (
-    await Promise.all([llmChecks(env), Promise.all(images), segmentationCheck(env), check('local', undefined, async () => new LocalOperations()), dataDirLine(env.dataDir, locale)])
-  ).flat();
-  lines.push(...botLines(env));
-  const down = lines.filter((l) => l.state === 'down').length;
-  return { lines, down };
-}
+export { runDoctor, type DoctorLine } from '../../doctor.js';
 
 const MARK: Record<HealthStatus['state'], string> = { ok: '✔', degraded: '!', down: '✘', off: '·' };
 
