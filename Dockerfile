@@ -10,7 +10,8 @@ COPY bin ./bin
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY config ./config
-RUN npm ci && npm prune --omit=dev
+# `prepare` builds during npm ci but only warns on failure; the explicit build fails the image.
+RUN npm ci && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import sharp from 'sharp';
 import type { EngineConfig } from '../config/schemas/engine.js';
 import { detectTextLocale, resolveLocale, t, type Locale, type MessageKey } from '../i18n/index.js';
@@ -5,11 +6,12 @@ import { decodeImage, inspectImage, type ImageLimits, type RawImage } from '../p
 import type { LabelMap } from '../pipeline/types.js';
 import type { HealthStatus } from '../providers/types.js';
 import { UserFacingError, errorMessage } from '../util/errors.js';
-import { getLogger } from '../util/logger.js';
+import { getLogger, type Logger } from '../util/logger.js';
+import { errorsTotal, eventsTotal, jobsTotal, registerQueueDepth, timed } from '../server/metrics.js';
 import type { BlobRef, BlobStore } from './blobs.js';
 import type { Command, EngineDeps, UploadImage } from './deps.js';
 import { actionId, describeCommand, describeCommands, parseActionId, proposalControls, truncate } from './render.js';
-import { FairScheduler } from './scheduler.js';
+import { JobHandedBack, MemoryJobQueue, type JobQueue } from './queue/index.js';
 import {
   advanceTo,
   currentRevision,
@@ -49,12 +51,27 @@ export interface EngineOptions {
   imageLimits: ImageLimits;
   /** Releases what createEngine opened for the engine (segmenter worker…), after the store closes. */
   onClose?: () => Promise<void>;
+  /** Default: the in-process FairScheduler (BullMQ when createEngine finds REDIS_URL). */
+  queue?: JobQueue;
+  /** Default: the process logger. */
+  logger?: Logger;
 }
+
+type EventOutcome = 'handled' | 'duplicate' | 'rejected' | 'error';
+
+/** What the current event or job is, so every log line carries its id and metrics its outcome. */
+interface Scope {
+  log: Logger;
+  outcome: EventOutcome;
+}
+const scope = new AsyncLocalStorage<Scope>();
 
 interface Segmented {
   map?: LabelMap;
   /** Why the photo could not be split into parts (already in the user's language). */
   error?: string;
+  /** The error is a complete sentence of its own (it says what still works), not a reason to wrap. */
+  explained?: boolean;
 }
 
 class JobTimeout extends Error {}
@@ -72,8 +89,9 @@ export class Engine implements EngineApi {
   private readonly blobs: BlobStore;
   private readonly deps: EngineDeps;
   private readonly limits: ImageLimits;
-  private readonly scheduler: FairScheduler;
-  private readonly log = getLogger().child({ module: 'engine' });
+  private readonly queue: JobQueue;
+  private readonly baseLog: Logger;
+  private unregisterDepth?: () => void;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly recovered = new Map<Platform, Promise<void>>();
   private readonly labelMaps = new Map<string, LabelMap>();
@@ -94,21 +112,61 @@ export class Engine implements EngineApi {
     this.blobs = opts.blobs;
     this.deps = opts.deps;
     this.limits = opts.imageLimits;
-    this.scheduler = new FairScheduler(opts.config.jobs.concurrency);
+    this.queue = opts.queue ?? new MemoryJobQueue(opts.config.jobs.concurrency);
+    this.baseLog = (opts.logger ?? getLogger()).child({ module: 'engine', instance: this.instanceId });
+  }
+
+  /** The job queue in use (in-process or BullMQ). */
+  get jobQueue(): JobQueue {
+    return this.queue;
+  }
+
+  /** Logger of the event or job being handled (carries eventId / jobId). */
+  private get log(): Logger {
+    return scope.getStore()?.log ?? this.baseLog;
+  }
+
+  /** Starts taking jobs (createEngine calls it). */
+  async start(): Promise<void> {
+    await this.queue.start((id, signal) => scope.run({ log: this.baseLog.child({ jobId: id }), outcome: 'handled' }, () => this.runQueued(id, signal)), {
+      onLost: (id, reason) => scope.run({ log: this.baseLog.child({ jobId: id }), outcome: 'handled' }, () => this.reportLost(id, reason)),
+      onRetried: (id) => this.baseLog.warn({ jobId: id }, 'job retried after its worker died'),
+    });
+    this.unregisterDepth = registerQueueDepth(() => this.queue.depth());
   }
 
   // ── EngineApi ────────────────────────────────────────────────────────────
 
   handleMessage(message: IncomingMessage, adapter: ChatAdapter): Promise<void> {
-    return this.track(this.guard(message.thread, message.user, adapter, message.locale, () => this.onMessage(message, adapter)));
+    return this.event('message', message, () => this.guard(message.thread, message.user, adapter, message.locale, () => this.onMessage(message, adapter)));
   }
 
   handleCommand(invocation: CommandInvocation, adapter: ChatAdapter): Promise<void> {
-    return this.track(this.guard(invocation.thread, invocation.user, adapter, invocation.locale, () => this.onCommand(invocation, adapter)));
+    return this.event('command', invocation, () => this.guard(invocation.thread, invocation.user, adapter, invocation.locale, () => this.onCommand(invocation, adapter)));
   }
 
   handleAction(action: ActionEvent, adapter: ChatAdapter): Promise<void> {
-    return this.track(this.guard(action.thread, action.user, adapter, action.locale, () => this.onAction(action, adapter), true));
+    return this.event('action', action, () => this.guard(action.thread, action.user, adapter, action.locale, () => this.onAction(action, adapter), true));
+  }
+
+  /** Runs one platform event with its own logger (eventId) and counts it by outcome. */
+  private event(kind: 'message' | 'command' | 'action', ev: { platform: Platform; eventId: string }, fn: () => Promise<void>): Promise<void> {
+    const ctx: Scope = { log: this.baseLog.child({ eventId: ev.eventId, platform: ev.platform, kind }), outcome: 'handled' };
+    return this.track(
+      scope.run(ctx, async () => {
+        try {
+          await fn();
+        } finally {
+          eventsTotal.inc({ platform: ev.platform, kind, outcome: ctx.outcome });
+        }
+      }),
+    );
+  }
+
+  /** Marks the current event as refused (not the owner, expired button, over a limit…). */
+  private rejected(): void {
+    const ctx = scope.getStore();
+    if (ctx && ctx.outcome === 'handled') ctx.outcome = 'rejected';
   }
 
   /**
@@ -137,17 +195,22 @@ export class Engine implements EngineApi {
 
   /** Resolves when no event is being handled and no job is waiting or running (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.inflight.size > 0 || this.scheduler.size > 0) {
+    do {
       await Promise.allSettled([...this.inflight]);
-      await this.scheduler.onIdle();
-    }
+      await this.queue.idle();
+    } while (this.inflight.size > 0);
   }
 
   /** Stops starting jobs (buttons then say the bot is restarting) and waits up to `timeoutMs` for running ones. */
   async drain(timeoutMs = 20_000): Promise<void> {
     this.closed = true;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    // Only this instance's own work: a shared queue's other jobs belong to the other instances.
+    const local = (async () => {
+      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      await this.queue.stop();
+    })();
+    await Promise.race([local, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
   }
 
@@ -158,7 +221,11 @@ export class Engine implements EngineApi {
   async close(timeoutMs = 20_000): Promise<void> {
     await this.drain(timeoutMs);
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.scheduler.size === 0) await this.store.delete(`hb:${this.instanceId}`).catch(() => undefined);
+    const unfinished = this.queue.localRunning;
+    // A shared queue hands unfinished jobs back to the other instances; the in-process one leaves them for the restart report.
+    await this.queue.close().catch((err) => this.log.warn({ err }, 'job queue did not close cleanly'));
+    this.unregisterDepth?.();
+    if (unfinished === 0 || this.queue.shared) await this.store.delete(`hb:${this.instanceId}`).catch(() => undefined);
     await this.store.close();
     await this.onClose?.();
   }
@@ -204,6 +271,8 @@ export class Engine implements EngineApi {
     try {
       await fn();
     } catch (err) {
+      const ctx = scope.getStore();
+      if (ctx) ctx.outcome = err instanceof UserFacingError ? 'rejected' : 'error';
       const session = await this.store.get<ThreadSession>(this.sessionKey(thread)).catch(() => undefined);
       const locale = rawLocale ? resolveLocale(rawLocale, session?.locale ?? this.config.defaultLocale) : (session?.locale ?? this.config.defaultLocale);
       const reply = this.errorReply(err, locale);
@@ -219,6 +288,7 @@ export class Engine implements EngineApi {
   private errorReply(err: unknown, locale: Locale): Reply {
     if (err instanceof UserFacingError) return { text: t(locale, err.key, err.params), locale, kind: 'error' };
     const ref = newId(4);
+    errorsTotal.inc({ area: 'engine' });
     this.log.error({ err, ref }, 'engine failure');
     return { text: t(locale, 'common.internal_error', { ref }), locale, kind: 'error' };
   }
@@ -236,8 +306,11 @@ export class Engine implements EngineApi {
   }
 
   /** First delivery of a platform event wins; re-deliveries (retries after a slow ack) are dropped. */
-  private firstDelivery(platform: Platform, eventId: string): Promise<boolean> {
-    return this.store.claim(`ev:${platform}:${eventId}`, this.ms(this.config.dedupeTtlSeconds));
+  private async firstDelivery(platform: Platform, eventId: string): Promise<boolean> {
+    const first = await this.store.claim(`ev:${platform}:${eventId}`, this.ms(this.config.dedupeTtlSeconds));
+    const ctx = scope.getStore();
+    if (!first && ctx) ctx.outcome = 'duplicate';
+    return first;
   }
 
   private async settingsOf(thread: ThreadRef): Promise<ThreadSettings> {
@@ -298,6 +371,7 @@ export class Engine implements EngineApi {
       }
       if (this.config.actionPolicy === 'owner' && session.owner !== msg.user.id) {
         // Someone else talking in the thread does not steer the owner's edit.
+        this.rejected();
         await adapter.sendEphemeral(msg.thread, msg.user, { text: t(locale, 'engine.not_owner', { owner: session.ownerName ?? session.owner }), locale, kind: 'error', ephemeral: true });
         return;
       }
@@ -359,7 +433,8 @@ export class Engine implements EngineApi {
     if (!running) {
       running = (async (): Promise<Segmented> => {
         try {
-          const map = await seg.segment(await this.blobs.get(blob.id));
+          const image = await this.blobs.get(blob.id);
+          const map = await timed('segmentation', () => seg.segment(image));
           this.labelMaps.set(blob.id, map);
           // A small LRU: label maps are megabytes each at full resolution (the segmentation service keeps its own cache).
           if (this.labelMaps.size > 8) this.labelMaps.delete(this.labelMaps.keys().next().value!);
@@ -368,6 +443,8 @@ export class Engine implements EngineApi {
           // A damaged photo is the user's to fix, not a missing model.
           if (err instanceof UserFacingError && err.key.startsWith('image.')) throw err;
           this.log.warn({ err: errorMessage(err) }, 'segmentation unavailable');
+          // A segmenter message (model missing, bad model file) already says what still works and what to do.
+          if (err instanceof UserFacingError && err.key.startsWith('segment.')) return { error: t(locale, err.key, err.params), explained: true };
           return { error: err instanceof UserFacingError ? t(locale, err.key, err.params) : t(locale, 'engine.failed_unknown') };
         } finally {
           this.segmenting.delete(blob.id);
@@ -424,7 +501,8 @@ export class Engine implements EngineApi {
     const thread = session.thread;
     const base = currentRevision(session);
     const seg = await this.segmentFor(base.blob, locale);
-    const plan = await this.deps.planner.plan({ instruction, labels: this.labelsOf(seg), history: session.history, locale });
+    const planner = this.deps.planner;
+    const plan = await timed('planner', () => planner.plan({ instruction, labels: this.labelsOf(seg), history: session.history, locale }));
     const { runnable, needParts, advice } = this.sortCommands(plan.commands, seg);
     const wire = JSON.stringify(plan.commands.map((c) => this.toWire(c)));
     const remember = (s: ThreadSession) => {
@@ -435,7 +513,7 @@ export class Engine implements EngineApi {
     };
 
     const notes: string[] = [];
-    if (seg.error) notes.push(t(locale, 'engine.segment_unavailable', { reason: seg.error }));
+    if (seg.error) notes.push(seg.explained ? seg.error : t(locale, 'engine.segment_unavailable', { reason: seg.error }));
     if (needParts.length) notes.push(t(locale, 'engine.parts_unavailable', { commands: describeCommands(needParts, locale) }));
     if (plan.fallbackReason) notes.push(t(locale, plan.fallbackReason));
     if (session.faceSource && runnable.some((c) => c.command === 'swap_face')) notes.push(t(locale, 'engine.face_source'));
@@ -526,15 +604,15 @@ export class Engine implements EngineApi {
     const thread = session.thread;
     const base = currentRevision(session);
     const seg = await this.segmentFor(base.blob, locale);
-    const suggestions = this.deps.suggester
-      ? await this.deps.suggester.suggest({ image: await this.blobs.get(base.blob.id), labels: this.labelsOf(seg), locale })
-      : [];
+    const suggester = this.deps.suggester;
+    const image = suggester ? await this.blobs.get(base.blob.id) : undefined;
+    const suggestions = suggester && image ? await timed('suggester', () => suggester.suggest({ image, labels: this.labelsOf(seg), locale })) : [];
     const { runnable, needParts, advice } = this.sortCommands(
       suggestions.map((s) => s.command),
       seg,
     );
     const notes: string[] = [];
-    if (seg.error) notes.push(t(locale, 'engine.segment_unavailable', { reason: seg.error }));
+    if (seg.error) notes.push(seg.explained ? seg.error : t(locale, 'engine.segment_unavailable', { reason: seg.error }));
     if (needParts.length) notes.push(t(locale, 'engine.parts_unavailable', { commands: describeCommands(needParts, locale) }));
     const fields = this.commonFields(locale, { notes, advice, ignored: opts.ignored });
     if (opts.overlay) fields.unshift(this.partsField(seg, locale));
@@ -560,15 +638,16 @@ export class Engine implements EngineApi {
     const locale = this.localeFor(inv.locale, inv.text, session, settings);
     const mayAct = !session || this.config.actionPolicy === 'channel' || session.owner === inv.user.id;
     const refuse = () =>
-      adapter.sendEphemeral(inv.thread, inv.user, { text: t(locale, 'engine.not_owner', { owner: session?.ownerName ?? session?.owner ?? '' }), locale, kind: 'error', ephemeral: true });
+      (this.rejected(), adapter).sendEphemeral(inv.thread, inv.user, { text: t(locale, 'engine.not_owner', { owner: session?.ownerName ?? session?.owner ?? '' }), locale, kind: 'error', ephemeral: true });
     switch (inv.name) {
       case 'help':
         await adapter.send(inv.thread, { text: t(locale, 'engine.help'), locale, kind: 'info' });
         return;
       case 'status': {
-        const mine = this.scheduler.countForUser(inv.user.id);
-        const total = this.scheduler.size;
-        await adapter.sendEphemeral(inv.thread, inv.user, { text: t(locale, 'engine.status', { queued: Math.max(0, total - this.runningCount()), running: this.runningCount(), mine }), locale, kind: 'info', ephemeral: true });
+        const [mine, depth] = await Promise.all([this.queue.countForUser(inv.user.id), this.queue.depth()]);
+        const queued = depth.reduce((n, d) => n + d.waiting, 0);
+        const running = depth.reduce((n, d) => n + d.running, 0);
+        await adapter.sendEphemeral(inv.thread, inv.user, { text: t(locale, 'engine.status', { queued, running, mine }), locale, kind: 'info', ephemeral: true });
         return;
       }
       case 'settings': {
@@ -593,12 +672,10 @@ export class Engine implements EngineApi {
     }
   }
 
-  private runningCount(): number {
-    return this.scheduler.runningCount;
-  }
-
   private readonly jobIds = new Set<string>();
   private readonly progressOf = new Map<string, ProgressMessage>();
+  /** Jobs started here, with what their runner needs when it runs in this process too. */
+  private readonly localJobs = new Map<string, { job: JobRecord; adapter: ChatAdapter; progress: ProgressMessage; messageSent: Promise<void> }>();
 
   // ── buttons ──────────────────────────────────────────────────────────────
 
@@ -611,7 +688,7 @@ export class Engine implements EngineApi {
     const settings = await this.settingsOf(action.thread);
     const locale = settings.locale ?? (action.locale ? resolveLocale(action.locale, session?.locale ?? this.config.defaultLocale) : (session?.locale ?? this.config.defaultLocale));
     const ephemeral = (key: MessageKey, params: Record<string, string | number> = {}) =>
-      adapter.sendEphemeral(action.thread, action.user, { text: t(locale, key, params), locale, kind: 'error', ephemeral: true });
+      (this.rejected(), adapter).sendEphemeral(action.thread, action.user, { text: t(locale, key, params), locale, kind: 'error', ephemeral: true });
 
     if (!parsed || !scope) return void (await ephemeral('engine.expired'));
     if (this.config.actionPolicy === 'owner' && action.user.id !== scope.owner) {
@@ -671,7 +748,7 @@ export class Engine implements EngineApi {
       const job = await this.store.get<JobRecord>(`j:${scope.jobId}`);
       if (!job) return void (await ephemeral('engine.expired'));
       if (verb === 'x') {
-        const where = this.scheduler.cancel(job.id);
+        const where = await this.queue.cancel({ id: job.id, user: job.user ?? job.owner, lane: job.lane });
         if (where === 'queued') await this.finishJob(job, adapter, { state: 'cancelled' });
         else if (where === 'unknown') await ephemeral('engine.already_done');
         return;
@@ -743,23 +820,27 @@ export class Engine implements EngineApi {
   private async startJob(o: { session: ThreadSession; commands: Command[]; base: string; user: UserRef; locale: Locale; adapter: ChatAdapter; newSeed?: boolean }): Promise<boolean> {
     const { session, adapter, locale } = o;
     if (this.closed) {
+      this.rejected();
       await adapter.sendEphemeral(session.thread, o.user, { text: t(locale, 'engine.shutting_down'), locale, kind: 'error', ephemeral: true });
       return false;
     }
     const now = Date.now();
-    const recent = (this.starts.get(o.user.id) ?? []).filter((ts) => now - ts < 60 * SECOND);
+    const recent = this.queue.recentStarts ? await this.queue.recentStarts(o.user.id, 60 * SECOND) : (this.starts.get(o.user.id) ?? []).filter((ts) => now - ts < 60 * SECOND);
     if (recent.length >= this.config.jobs.perUserPerMinute) {
       const wait = Math.ceil((60 * SECOND - (now - recent[0]!)) / SECOND);
+      this.rejected();
       await adapter.sendEphemeral(session.thread, o.user, { text: t(locale, 'engine.rate_limited', { seconds: wait }), locale, kind: 'error', ephemeral: true });
       return false;
     }
-    const active = this.scheduler.countForUser(o.user.id);
+    const active = await this.queue.countForUser(o.user.id);
     if (active >= this.config.jobs.maxQueuedPerUser) {
+      this.rejected();
       await adapter.sendEphemeral(session.thread, o.user, { text: t(locale, 'engine.too_many_jobs', { count: active }), locale, kind: 'error', ephemeral: true });
       return false;
     }
+    if (this.queue.recordStart) await this.queue.recordStart(o.user.id, 60 * SECOND);
     recent.push(now);
-    this.starts.set(o.user.id, recent);
+    if (!this.queue.recordStart) this.starts.set(o.user.id, recent);
     if (this.starts.size > 10_000) {
       for (const [user, times] of this.starts) if (now - times.at(-1)! >= 60 * SECOND) this.starts.delete(user);
     }
@@ -771,6 +852,7 @@ export class Engine implements EngineApi {
       sessionId: session.id,
       thread: session.thread,
       owner: session.owner,
+      user: o.user.id,
       commands: o.commands,
       base: o.base,
       settings,
@@ -784,31 +866,34 @@ export class Engine implements EngineApi {
     await this.store.set(`a:${job.id}`, { kind: 'job', thread: job.thread, owner: job.owner, sessionId: job.sessionId, jobId: job.id } satisfies ActionScope, this.ms(this.config.actionTtlSeconds));
     await this.saveJob(job);
     await this.ensureRegistered();
-    await this.store.update<string[]>(`jobs:${this.instanceId}`, (ids) => [...(ids ?? []), job.id]);
+    // The in-process queue dies with this process: list the job so a restart can report it. A shared
+    // queue keeps it in Redis, where another instance (or this one, restarted) runs it.
+    if (!this.queue.shared) await this.store.update<string[]>(`jobs:${this.instanceId}`, (ids) => [...(ids ?? []), job.id]);
 
     const progress = new ProgressMessage(adapter, this.config.jobs.progressIntervalMs, (err) => this.log.warn({ err: errorMessage(err) }, 'progress update failed'));
     let sent!: () => void;
     const messageSent = new Promise<void>((r) => (sent = r));
     this.jobIds.add(job.id);
     this.progressOf.set(job.id, progress);
-    this.scheduler.enqueue({
-      id: job.id,
-      user: o.user.id,
-      lane: job.lane,
-      run: async (signal) => {
-        await messageSent;
-        await this.runJob(job, adapter, progress, signal);
-      },
-      onPosition: (position) => progress.push(this.progressReply(job, { state: 'queued', position })),
-    });
-    const position = this.scheduler.position(job.id);
-    const first = position ? this.progressReply(job, { state: 'queued', position }) : this.progressReply(job, { state: 'running' });
+    this.localJobs.set(job.id, { job, adapter, progress, messageSent });
+    const queued = { id: job.id, user: o.user.id, lane: job.lane };
+    const onPosition = (position: number) => progress.push(this.progressReply(job, { state: 'queued', position }));
     try {
-      job.message = await adapter.send(session.thread, first);
-      progress.attach(job.message, first);
-      await this.saveJob(job);
-    } finally {
-      sent();
+      // A shared queue may hand the job to another instance at once: the message it edits must exist first.
+      const position = this.queue.shared ? await this.queue.estimatePosition(job.lane) : await this.queue.enqueue(queued, onPosition);
+      const first = position ? this.progressReply(job, { state: 'queued', position }) : this.progressReply(job, { state: 'running' });
+      try {
+        job.message = await adapter.send(session.thread, first);
+        progress.attach(job.message, first);
+        await this.saveJob(job);
+      } finally {
+        sent();
+      }
+      if (this.queue.shared) await this.queue.enqueue(queued, onPosition);
+    } catch (err) {
+      this.localJobs.delete(job.id);
+      if (this.queue.shared) await this.finishJob(job, adapter, { state: 'failed', progress, failure: t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }) }).catch(() => undefined);
+      throw err;
     }
     return true;
   }
@@ -835,6 +920,44 @@ export class Engine implements EngineApi {
     };
   }
 
+  /**
+   * The queue's runner: a job started here runs with what startJob prepared; one started by another
+   * instance (shared queue) is loaded from the store and answered through this instance's adapter
+   * for its platform, editing the same progress message.
+   */
+  private async runQueued(id: string, signal: AbortSignal): Promise<void> {
+    const local = this.localJobs.get(id);
+    if (local) {
+      await local.messageSent;
+      return this.runJob(local.job, local.adapter, local.progress, signal);
+    }
+    const job = await this.store.get<JobRecord>(`j:${id}`);
+    // Finished or cancelled meanwhile (or expired): nothing to run, nothing to say.
+    if (!job || (job.state !== 'queued' && job.state !== 'running')) return;
+    const adapter = this.adapters.get(job.thread.platform);
+    // Thrown: the queue tries again later, on an instance where that platform's bot is connected.
+    if (!adapter) throw new Error(`no ${job.thread.platform} adapter on this instance`);
+    const progress = new ProgressMessage(adapter, this.config.jobs.progressIntervalMs, (err) => this.log.warn({ err: errorMessage(err) }, 'progress update failed'));
+    if (job.message) progress.attach(job.message, this.progressReply(job, { state: job.state === 'running' ? 'running' : 'queued', position: 1 }));
+    this.jobIds.add(job.id);
+    this.progressOf.set(job.id, progress);
+    await this.runJob(job, adapter, progress, signal);
+  }
+
+  /** A job the shared queue gave up on (its workers kept dying): the user gets a failure with Retry, never silence. */
+  private async reportLost(id: string, reason: string): Promise<void> {
+    const job = await this.store.get<JobRecord>(`j:${id}`);
+    if (!job || (job.state !== 'queued' && job.state !== 'running')) return;
+    const adapter = this.adapters.get(job.thread.platform);
+    if (!adapter) {
+      this.log.error({ reason, platform: job.thread.platform }, 'job lost and no adapter here to tell the user');
+      return;
+    }
+    if (!(await this.store.claim(`recover:${id}`, this.ms(this.config.actionTtlSeconds)))) return;
+    this.log.warn({ reason }, 'job lost: reporting it to the user');
+    await this.finishJob(job, adapter, { state: 'failed', failure: t(job.locale, 'engine.interrupted') });
+  }
+
   private async runJob(job: JobRecord, adapter: ChatAdapter, progress: ProgressMessage, cancelSignal: AbortSignal): Promise<void> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new JobTimeout('timeout')), this.ms(this.config.jobs.timeoutSeconds));
@@ -854,8 +977,9 @@ export class Engine implements EngineApi {
         labelMap = seg.map;
       }
       const faceSource = session.faceSource ? await this.blobs.get(session.faceSource.id) : undefined;
+      const executor = this.deps.executor;
       const result = await abortable(
-        this.deps.executor.execute({
+        timed('executor', () => executor.execute({
           image,
           labelMap,
           commands: job.commands,
@@ -863,7 +987,7 @@ export class Engine implements EngineApi {
           settings: job.settings,
           signal,
           onProgress: (p) => progress.push(this.progressReply(job, { state: 'running', fraction: Math.max(0, Math.min(1, p.fraction)) })),
-        }),
+        })),
         signal,
       );
       if (result.applied.length === 0) {
@@ -912,12 +1036,15 @@ export class Engine implements EngineApi {
         },
       });
     } catch (err) {
+      // Shutting down: the shared queue gives the job to another instance, which reports it.
+      if (cancelSignal.reason instanceof JobHandedBack) throw cancelSignal.reason;
       if (cancelSignal.aborted) await this.finishJob(job, adapter, { state: 'cancelled', progress });
-      else if (timeout.signal.aborted) await this.finishJob(job, adapter, { state: 'failed', progress, failure: t(job.locale, 'engine.timeout', { seconds: this.config.jobs.timeoutSeconds }) });
+      else if (timeout.signal.aborted) await this.finishJob(job, adapter, { state: 'failed', progress, timedOut: true, failure: t(job.locale, 'engine.timeout', { seconds: this.config.jobs.timeoutSeconds }) });
       else {
         let reason: string;
         if (err instanceof UserFacingError) reason = t(job.locale, err.key, err.params);
         else {
+          errorsTotal.inc({ area: 'engine' });
           this.log.error({ err, job: job.id }, 'job failed');
           reason = t(job.locale, 'engine.failed', { reason: t(job.locale, 'engine.failed_unknown') });
         }
@@ -926,15 +1053,18 @@ export class Engine implements EngineApi {
     } finally {
       clearTimeout(timer);
       this.jobIds.delete(job.id);
+      this.localJobs.delete(job.id);
     }
   }
 
   /** The one final edit of a job's message: result, failure with Retry, or cancellation. */
-  private async finishJob(job: JobRecord, adapter: ChatAdapter, o: { state: 'done' | 'failed' | 'cancelled'; progress?: ProgressMessage; reply?: Reply; failure?: string }): Promise<void> {
+  private async finishJob(job: JobRecord, adapter: ChatAdapter, o: { state: 'done' | 'failed' | 'cancelled'; progress?: ProgressMessage; reply?: Reply; failure?: string; timedOut?: boolean }): Promise<void> {
     job.state = o.state;
     job.failure = o.failure;
+    jobsTotal.inc({ state: o.timedOut ? 'timeout' : o.state });
+    this.log.info({ jobId: job.id, state: o.state, lane: job.lane }, 'job finished');
     await this.saveJob(job);
-    await this.store.update<string[]>(`jobs:${job.instance ?? this.instanceId}`, (ids) => (ids ?? []).filter((id) => id !== job.id));
+    if (!this.queue.shared) await this.store.update<string[]>(`jobs:${job.instance ?? this.instanceId}`, (ids) => (ids ?? []).filter((id) => id !== job.id));
     const locale = job.locale;
     const progress = o.progress ?? this.progressOf.get(job.id);
     this.progressOf.delete(job.id);

@@ -4,17 +4,19 @@ import type { EnvSettings } from '../config/env.js';
 import { deepMerge, loadConfig } from '../config/load.js';
 import { EngineSchema, type EngineConfig } from '../config/schemas/engine.js';
 import { UserFacingError } from '../util/errors.js';
-import { getLogger } from '../util/logger.js';
+import { getLogger, type Logger } from '../util/logger.js';
 import { DEFAULT_LIMITS, type ImageLimits } from '../pipeline/image/io.js';
 import { FileBlobStore, type BlobStore } from './blobs.js';
 import type { CommandCatalog, EngineDeps, Executor, OverlayRenderer, Planner, Segmentation, Suggester, UploadEncoder } from './deps.js';
 import { Engine } from './engine.js';
 import { StateStore, openStore } from './store.js';
+import { openJobQueue, type JobQueue } from './queue/index.js';
 
 export { Engine } from './engine.js';
 export { TestAdapter } from './test-adapter.js';
 export { StateStore, memoryStore, openStore } from './store.js';
 export { FileBlobStore, MemoryBlobStore, type BlobStore, type BlobRef } from './blobs.js';
+export { MemoryJobQueue, openJobQueue, JobHandedBack, type JobQueue, type QueuedJob, type JobRunner, type LaneDepth } from './queue/index.js';
 export type * from './types.js';
 export type * from './deps.js';
 
@@ -35,6 +37,10 @@ export interface CreateEngineOptions {
   /** Overrides over config/engine.yaml (deep-merged, then validated). */
   config?: Partial<EngineConfig> & Record<string, unknown>;
   imageLimits?: ImageLimits;
+  /** Default: BullMQ on REDIS_URL when the store is on Redis too, else the in-process scheduler. */
+  queue?: JobQueue;
+  /** Default: the process logger (tests pass one writing to a stream). */
+  logger?: Logger;
 }
 
 /**
@@ -42,7 +48,7 @@ export interface CreateEngineOptions {
  * the engine still loads (with a warning) when one of them is missing from this build.
  */
 export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
-  const log = getLogger().child({ module: 'engine' });
+  const log = (opts.logger ?? getLogger()).child({ module: 'engine' });
   const base = loadConfig({ sections: ['engine'] }).engine;
   const config = opts.config ? EngineSchema.parse(deepMerge(base, opts.config)) : base;
   const imageLimits = opts.imageLimits ?? readImageLimits();
@@ -65,10 +71,13 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
     opts.renderOverlay !== undefined ? opts.renderOverlay ?? undefined : lazy<{ renderOverlay: OverlayRenderer }>('../pipeline/overlay.js').then((m) => m?.renderOverlay),
   ]);
   const deps: EngineDeps = { segmentation, planner, suggester, executor, catalog, encodeForUpload, renderOverlay };
-  log.info({ store: store.kind, segmentation: Boolean(segmentation), suggester: Boolean(suggester), catalog: Boolean(catalog) }, 'engine ready');
+  const queue = opts.queue ?? (await openJobQueue({ config, redisUrl: env.redisUrl, storeKind: store.kind, log }));
+  log.info({ store: store.kind, queue: queue.kind, segmentation: Boolean(segmentation), suggester: Boolean(suggester), catalog: Boolean(catalog) }, 'engine ready');
   // Only what the engine created itself is closed with it (the default segmenter runs a worker thread).
   const owned = opts.segmentation === undefined ? (segmentation as { segmenter?: { close?(): Promise<void> } } | undefined) : undefined;
-  return new Engine({ config, store, blobs, deps, imageLimits, onClose: async () => void (await owned?.segmenter?.close?.()) });
+  const engine = new Engine({ config, store, blobs, deps, imageLimits, queue, logger: opts.logger, onClose: async () => void (await owned?.segmenter?.close?.()) });
+  await engine.start();
+  return engine;
 }
 
 function storeKind(keyv: Keyv): StateStore['kind'] {

@@ -71,6 +71,8 @@ export interface JobRecord {
   sessionId: string;
   thread: ThreadRef;
   owner: string;
+  /** Who started it (the owner, or anyone under actionPolicy "channel"): per-user limits count it for them. */
+  user?: string;
   commands: Command[];
   /** Revision the job edits. */
   base: string;

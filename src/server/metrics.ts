@@ -9,7 +9,7 @@ collectDefaultMetrics({ register: registry, prefix: 'cie_' });
 
 export const eventsTotal = new Counter({
   name: 'cie_events_total',
-  help: 'Platform events received, by platform and kind (message, action, command) and outcome (handled, duplicate, rejected).',
+  help: 'Platform events received, by platform and kind (message, action, command) and outcome (handled, duplicate, rejected: refused with a reason, error: an internal failure).',
   labelNames: ['platform', 'kind', 'outcome'] as const,
   registers: [registry],
 });
@@ -21,12 +21,35 @@ export const jobsTotal = new Counter({
   registers: [registry],
 });
 
+type DepthSource = () => Promise<{ lane: string; waiting: number; running: number }[]>;
+const depthSources = new Set<DepthSource>();
+
+/** Read at scrape time from every registered job queue (a shared queue reports the whole cluster's depth). */
 export const queueDepth = new Gauge({
   name: 'cie_queue_depth',
   help: 'Jobs waiting or running, by backend and state.',
   labelNames: ['backend', 'state'] as const,
   registers: [registry],
+  async collect() {
+    this.reset();
+    for (const source of depthSources) {
+      try {
+        for (const d of await source()) {
+          this.inc({ backend: d.lane, state: 'waiting' }, d.waiting);
+          this.inc({ backend: d.lane, state: 'running' }, d.running);
+        }
+      } catch {
+        errorsTotal.inc({ area: 'engine' });
+      }
+    }
+  },
 });
+
+/** A job queue reports its depth at every scrape; the returned function unregisters it. */
+export function registerQueueDepth(source: DepthSource): () => void {
+  depthSources.add(source);
+  return () => depthSources.delete(source);
+}
 
 export const backendLatency = new Histogram({
   name: 'cie_backend_seconds',
@@ -52,6 +75,8 @@ export async function timed<T>(service: string, work: () => Promise<T>): Promise
     return out;
   } catch (err) {
     end({ outcome: 'error' });
+    // A cancelled or timed-out call is the user's or the job's decision, not the backend failing.
+    if (!(err instanceof Error && (err.name === 'AbortError' || err.name === 'UserFacingError'))) errorsTotal.inc({ area: 'backend' });
     throw err;
   }
 }

@@ -37,6 +37,26 @@ export const EngineSchema = z
         maxQueuedPerUser: z.number().int().positive().default(5),
         /** Least time between two progress edits of the same message (platform rate limits). */
         progressIntervalMs: z.number().int().min(0).default(1500),
+        /**
+         * The shared job queue (BullMQ on the same Redis) used when REDIS_URL is set: several
+         * instances share jobs; `concurrency` then holds across all of them.
+         */
+        queue: z
+          .object({
+            /** auto: BullMQ when REDIS_URL is set and the state store is Redis; memory: always in-process. */
+            kind: z.enum(['auto', 'memory']).default('auto'),
+            /** Jobs one instance runs at once per lane (default: the lane's whole concurrency). */
+            workerConcurrency: z.number().int().positive().optional(),
+            /** A worker that stops renewing its lock this long (crash, frozen process) loses the job to another instance. */
+            lockDurationMs: z.number().int().min(200).default(30_000),
+            /** How often workers look for jobs whose worker died. */
+            stalledIntervalMs: z.number().int().min(100).default(15_000),
+            /** Times a job is moved back to the queue after its worker died before it is reported failed. */
+            maxStalledCount: z.number().int().min(0).default(2),
+            /** How often a running job checks whether someone on another instance pressed Cancel. */
+            cancelPollMs: z.number().int().min(50).default(1000),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })
