@@ -42,6 +42,8 @@ export interface PlanRequest {
   labels: readonly string[];
   history?: ChatTurn[];
   locale?: Locale;
+  /** Parts the user clicked: an instruction naming no part means these. */
+  focus?: readonly string[];
   signal?: AbortSignal;
 }
 export interface PlanResult {
@@ -109,7 +111,9 @@ export type OverlayRenderer = (image: Buffer, map: LabelMap, opts?: { locale?: L
 /** A: the parts of CommandLanguage the engine uses (wire format for history, executor kind for lanes). */
 export interface CommandCatalog {
   toWire(command: Command): WireCommand;
-  rule(name: string): { executor: 'generative' | 'local' | 'text' } | undefined;
+  rule(name: string): { executor: 'generative' | 'local' | 'text'; paras?: readonly { name: string; type: string }[] } | undefined;
+  /** A label's name in the user's language ("Upper-clothes" → "top" / "上衣"). */
+  displayLabel?(label: string, locale: Locale): string;
 }
 
 /** Everything the engine depends on; `createEngine` fills what is not given with the real modules. */

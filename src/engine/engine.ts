@@ -4,6 +4,8 @@ import type { EngineConfig } from '../config/schemas/engine.js';
 import { detectTextLocale, resolveLocale, t, type Locale, type MessageKey } from '../i18n/index.js';
 import { decodeImage, inspectImage, type ImageLimits, type RawImage } from '../pipeline/image/io.js';
 import type { LabelMap } from '../pipeline/types.js';
+import { labelFractions, labelsAtPoints, presentLabels } from '../pipeline/labelmap.js';
+import { encodeForUpload } from '../pipeline/image/encode.js';
 import type { HealthStatus } from '../providers/types.js';
 import { UserFacingError, errorMessage } from '../util/errors.js';
 import { getLogger, type Logger } from '../util/logger.js';
@@ -365,7 +367,7 @@ export class Engine implements EngineApi {
         await adapter.send(msg.thread, { text: t(locale, 'engine.not_image_files', { files: ignored.join(', ') }), locale, kind: 'error' });
         return;
       }
-      if (!session || !text) {
+      if (!session || (!text && !msg.points?.length)) {
         await adapter.send(msg.thread, { text: t(locale, text ? 'engine.no_photo' : 'engine.help'), locale, kind: 'info' });
         return;
       }
@@ -375,8 +377,12 @@ export class Engine implements EngineApi {
         await adapter.sendEphemeral(msg.thread, msg.user, { text: t(locale, 'engine.not_owner', { owner: session.ownerName ?? session.owner }), locale, kind: 'error', ephemeral: true });
         return;
       }
+      if (!text) {
+        await this.askAboutPoints(session, msg.points!, locale, adapter);
+        return;
+      }
       await adapter.send(msg.thread, { text: t(locale, 'engine.ack_text'), locale, kind: 'ack' });
-      await this.planAndPropose(session, text, locale, adapter, { ignored, overlay: false });
+      await this.planAndPropose(session, text, locale, adapter, { ignored, overlay: false, points: msg.points });
       return;
     }
 
@@ -497,13 +503,23 @@ export class Engine implements EngineApi {
     return { runnable, needParts, advice };
   }
 
-  private async planAndPropose(session: ThreadSession, instruction: string, locale: Locale, adapter: ChatAdapter, opts: { ignored: string[]; overlay: boolean }): Promise<void> {
+  private async planAndPropose(
+    session: ThreadSession,
+    instruction: string,
+    locale: Locale,
+    adapter: ChatAdapter,
+    opts: { ignored: string[]; overlay: boolean; points?: { x: number; y: number }[] },
+  ): Promise<void> {
     const thread = session.thread;
     const base = currentRevision(session);
     const seg = await this.segmentFor(base.blob, locale);
     const planner = this.deps.planner;
-    const plan = await timed('planner', () => planner.plan({ instruction, labels: this.labelsOf(seg), history: session.history, locale }));
-    const { runnable, needParts, advice } = this.sortCommands(plan.commands, seg);
+    // Clicked points name the parts: the planner may only use those, and part edits are aimed at them.
+    const picked = opts.points?.length && seg.map ? labelsAtPoints(seg.map, opts.points) : [];
+    const labels = picked.length ? picked : this.labelsOf(seg);
+    const plan = await timed('planner', () => planner.plan({ instruction, labels, history: session.history, locale, ...(picked.length ? { focus: picked } : {}) }));
+    const commands = picked.length ? plan.commands.map((c) => this.aimAt(c, picked)) : plan.commands;
+    const { runnable, needParts, advice } = this.sortCommands(commands, seg);
     const wire = JSON.stringify(plan.commands.map((c) => this.toWire(c)));
     const remember = (s: ThreadSession) => {
       s.locale = locale;
@@ -514,6 +530,7 @@ export class Engine implements EngineApi {
 
     const notes: string[] = [];
     if (seg.error) notes.push(seg.explained ? seg.error : t(locale, 'engine.segment_unavailable', { reason: seg.error }));
+    if (picked.length) notes.push(t(locale, 'engine.points_picked', { parts: this.partNames(picked, locale) }));
     if (needParts.length) notes.push(t(locale, 'engine.parts_unavailable', { commands: describeCommands(needParts, locale) }));
     if (plan.fallbackReason) notes.push(t(locale, plan.fallbackReason));
     if (session.faceSource && runnable.some((c) => c.command === 'swap_face')) notes.push(t(locale, 'engine.face_source'));
@@ -537,6 +554,30 @@ export class Engine implements EngineApi {
     const images = opts.overlay ? await this.overlayImage(base.blob, seg, locale, adapter.uploadLimit(thread)) : [];
     if (opts.overlay) fields.unshift(this.partsField(seg, locale));
     await this.propose(session, runnable, { text: t(locale, 'engine.proposal'), fields, images, locale }, adapter, remember);
+  }
+
+  /** Points the command's parts at the picked ones (commands without parts, like face, stay as they are). */
+  private aimAt(cmd: Command, picked: string[]): Command {
+    const rule = this.deps.catalog?.rule(cmd.command);
+    const para = rule?.paras?.find((p) => p.type === 'labels');
+    if (!para) return cmd;
+    return { ...cmd, args: { ...cmd.args, [para.name]: [...picked] } };
+  }
+
+  private partNames(labels: readonly string[], locale: Locale): string {
+    return labels.map((l) => this.deps.catalog?.displayLabel?.(l, locale) ?? l).join(', ');
+  }
+
+  /** Points without words: say which parts they picked and ask what to change. */
+  private async askAboutPoints(session: ThreadSession, points: { x: number; y: number }[], locale: Locale, adapter: ChatAdapter): Promise<void> {
+    const seg = await this.segmentFor(currentRevision(session).blob, locale);
+    const picked = seg.map ? labelsAtPoints(seg.map, points) : [];
+    const text = picked.length
+      ? t(locale, 'engine.points_need_text', { parts: this.partNames(picked, locale) })
+      : seg.error && seg.explained
+        ? seg.error
+        : t(locale, 'engine.segment_unavailable', { reason: seg.error ?? t(locale, 'engine.no_parts') });
+    await adapter.send(session.thread, { text, locale, kind: 'info' });
   }
 
   private commonFields(locale: Locale, o: { notes: string[]; advice: string[]; ignored: string[] }): { label: string; value: string }[] {
@@ -805,7 +846,7 @@ export class Engine implements EngineApi {
   }
 
   private encodeUpload(img: RawImage, limit: number): Promise<UploadImage> {
-    return (this.deps.encodeForUpload ?? fallbackEncodeForUpload)(img, limit);
+    return (this.deps.encodeForUpload ?? encodeForUpload)(img, limit);
   }
 
   // ── jobs ─────────────────────────────────────────────────────────────────
@@ -1236,30 +1277,3 @@ function applySettings(cur: ThreadSettings, options: Record<string, string | num
   return next;
 }
 
-/** Labels present in a label map, most common first (B's labelFractions, kept local so the engine loads without it). */
-export function labelFractions(map: LabelMap): { name: string; fraction: number }[] {
-  const counts = new Array<number>(map.labels.length).fill(0);
-  for (let i = 0; i < map.data.length; i++) counts[map.data[i]!]!++;
-  const total = map.data.length || 1;
-  return counts
-    .map((c, i) => ({ name: map.labels[i]!, fraction: c / total }))
-    .filter((x) => x.fraction > 0 && x.name !== undefined)
-    .sort((a, b) => b.fraction - a.fraction);
-}
-
-export function presentLabels(map: LabelMap): string[] {
-  return labelFractions(map).map((x) => x.name);
-}
-
-/** PNG when it fits, else high-quality JPEG at full resolution (used until D's encodeForUpload is available). */
-export async function fallbackEncodeForUpload(img: RawImage, limitBytes: number): Promise<UploadImage> {
-  const raw = () => sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
-  const png = await raw().png({ compressionLevel: 6 }).toBuffer();
-  if (png.length <= limitBytes) return { data: png, mimeType: 'image/png', filename: 'edited.png' };
-  let jpeg = png;
-  for (const quality of [92, 85, 75, 60, 45]) {
-    jpeg = await raw().flatten({ background: '#ffffff' }).jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
-    if (jpeg.length <= limitBytes) break;
-  }
-  return { data: jpeg, mimeType: 'image/jpeg', filename: 'edited.jpg' };
-}

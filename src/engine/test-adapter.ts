@@ -107,7 +107,7 @@ export class TestAdapter implements ChatAdapter {
     return { id: opts.id ?? `f${randomBytes(4).toString('hex')}`, name: opts.name ?? 'photo.png', mimeType: opts.mimeType ?? 'image/png', size: data.length, fetch: async () => data };
   }
 
-  makeMessage(o: { text?: string; images?: (Buffer | ImageRef)[]; thread?: ThreadRef | string; user?: UserRef; locale?: string; eventId?: string; otherFiles?: string[] }): IncomingMessage {
+  makeMessage(o: { text?: string; images?: (Buffer | ImageRef)[]; thread?: ThreadRef | string; user?: UserRef; locale?: string; eventId?: string; otherFiles?: string[]; points?: { x: number; y: number }[] }): IncomingMessage {
     const thread = typeof o.thread === 'string' ? this.thread(o.thread) : (o.thread ?? this.thread());
     return {
       platform: this.platform,
@@ -118,6 +118,7 @@ export class TestAdapter implements ChatAdapter {
       text: o.text ?? '',
       images: (o.images ?? []).map((i) => (Buffer.isBuffer(i) ? TestAdapter.image(i) : i)),
       otherFiles: o.otherFiles,
+      points: o.points,
       receivedAt: Date.now(),
     };
   }

@@ -91,3 +91,19 @@ export function presentLabels(map: LabelMap): string[] {
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 120);
 }
+
+/**
+ * Labels under points given as fractions of the photo's width and height (0..1), in click order,
+ * without repeats — the thesis' point selection, at the level of whole parts.
+ */
+export function labelsAtPoints(map: LabelMap, points: readonly { x: number; y: number }[]): string[] {
+  const out: string[] = [];
+  for (const p of points) {
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
+    const x = Math.min(map.width - 1, Math.max(0, Math.floor(p.x * map.width)));
+    const y = Math.min(map.height - 1, Math.max(0, Math.floor(p.y * map.height)));
+    const label = map.labels[map.data[y * map.width + x]!];
+    if (label !== undefined && !out.includes(label)) out.push(label);
+  }
+  return out;
+}

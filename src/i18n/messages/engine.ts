@@ -4,6 +4,8 @@ export const engineMessages = defineMessages({
   en: {
     'engine.ack_photo': 'Got it, looking at your photo…',
     'engine.ack_text': 'Got it, working on it…',
+    'engine.points_picked': 'Aimed at the parts you clicked: {parts}.',
+    'engine.points_need_text': 'You picked: {parts}. Now say what to change about them, e.g. “make it red” or “blur it”.',
     'engine.ack_suggest': 'Got it, looking at your photo for ideas…',
     'engine.proposal': 'Here is what I understood. Press a button to run one edit, “Run all” for everything, or pick several in the list and press “Run selected”.',
     'engine.suggestions': 'Here are some ideas for this photo. Press a button to try one.',
@@ -81,6 +83,8 @@ export const engineMessages = defineMessages({
   'zh-CN': {
     'engine.ack_photo': '收到，正在查看你的照片…',
     'engine.ack_text': '收到，正在处理…',
+    'engine.points_picked': '已针对你点选的部位：{parts}。',
+    'engine.points_need_text': '你选中了：{parts}。请说说要怎么改，例如“改成红色”或“虚化”。',
     'engine.ack_suggest': '收到，正在为你的照片想点子…',
     'engine.proposal': '这是我理解的修改。点按钮执行单项修改，点“全部执行”执行所有修改，或在列表中选择几项后点“执行所选”。',
     'engine.suggestions': '这张照片可以试试这些修改，点按钮即可执行。',

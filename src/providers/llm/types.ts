@@ -15,6 +15,8 @@ export interface PlanRequest {
   labels: readonly string[];
   history?: ChatTurn[];
   locale?: Locale;
+  /** Parts the user pointed at (clicked on the photo): an instruction naming no part means these. */
+  focus?: readonly string[];
   signal?: AbortSignal;
 }
 

@@ -77,7 +77,7 @@ export class OfflineInterpreter implements Planner {
     const locale = req.locale ?? detectTextLocale(req.instruction);
     const available = req.labels;
     const tokens = this.tokenizer.tokenize(req.instruction);
-    const intents = this.resolveClauses(splitClauses(tokens), available);
+    const intents = this.resolveClauses(splitClauses(tokens), available, req.focus);
     const items: WireCommand[] = [];
     let clarify: MessageKey | undefined;
     let clarifyParams: Record<string, string> | undefined;
@@ -149,15 +149,26 @@ export class OfflineInterpreter implements Planner {
     return group ? (this.language.matchLabel(group, available) ?? this.language.matchLabel(group) ?? []) : [];
   }
 
-  private resolveClauses(clauses: { tokens: Token[]; joinNext: 'and' | 'sep' | null }[], available: readonly string[]): Intent[] {
+  private resolveClauses(clauses: { tokens: Token[]; joinNext: 'and' | 'sep' | null }[], available: readonly string[], focus?: readonly string[]): Intent[] {
     const intents: Intent[] = [];
     let pending: string[] = [];
+    // Parts the user clicked act as an earlier clause: "make it red" means the clicked parts.
+    const pointed: Intent | undefined = focus?.length
+      ? { ops: [], parts: [...focus], hasOwnParts: true, tokens: [], target: [], joinNext: null, bokeh: false }
+      : undefined;
     for (let ci = 0; ci < clauses.length; ci++) {
       const { tokens, joinNext } = clauses[ci]!;
       // "don't change the background", "人物保持彩色": what must stay as it is needs no command.
       if (tokens.some((tk) => tk.kind === 'neg' || tk.kind === 'keep')) continue;
-      const intent = this.analyse(tokens, available, joinNext, intents[intents.length - 1]);
+      const intent = this.analyse(tokens, available, joinNext, intents[intents.length - 1] ?? pointed);
       if (!intent) continue;
+      if (pointed && intent.ops.length > 0) {
+        if (intent.parts.length === 0) {
+          intent.parts = [...pointed.parts];
+          intent.hasOwnParts = true;
+        }
+        if (intent.ops.includes('recolor') && !intent.colourPairs?.length) intent.colourPairs = pairColours(intent.tokens, () => [], intent.parts);
+      }
       if (intent.ops.length === 0) {
         // A clause naming parts only ("…，头发", "the scarf and") adds them to its neighbour.
         if (intent.parts.length > 0) {
