@@ -315,8 +315,20 @@ export class Engine implements EngineApi {
     return first;
   }
 
-  private async settingsOf(thread: ThreadRef): Promise<ThreadSettings> {
-    return (await this.store.get<ThreadSettings>(this.settingsKey(thread))) ?? {};
+  /** A user's own defaults on a platform: /settings outside a session thread must still reach the next session. */
+  private userSettingsKey(platform: Platform, userId: string): string {
+    return `su:${platform}:${userId}`;
+  }
+
+  /** The thread's settings over the user's defaults. */
+  private async settingsOf(thread: ThreadRef, userId?: string): Promise<ThreadSettings> {
+    const [own, mine] = await Promise.all([
+      this.store.get<ThreadSettings>(this.settingsKey(thread)),
+      userId ? this.store.get<ThreadSettings>(this.userSettingsKey(thread.platform, userId)) : undefined,
+    ]);
+    // Language stays a matter of the thread and the platform's locale; job parameters follow the user.
+    const { locale: _ignored, ...defaults } = mine ?? {};
+    return { ...defaults, ...(own ?? {}) };
   }
 
   /** Explicit thread setting, else the platform locale, else the text, else what the thread used last. */
@@ -353,7 +365,7 @@ export class Engine implements EngineApi {
     const [first, session, settings] = await Promise.all([
       this.firstDelivery(msg.platform, msg.eventId),
       this.store.get<ThreadSession>(this.sessionKey(msg.thread)),
-      this.settingsOf(msg.thread),
+      this.settingsOf(msg.thread, msg.user.id),
     ]);
     if (!first) return;
     void this.registerAdapter(adapter);
@@ -675,7 +687,7 @@ export class Engine implements EngineApi {
     if (inv.name === 'suggest' && inv.images.length > 0) return this.onMessage({ ...inv, text: '' }, adapter);
     if (!(await this.firstDelivery(inv.platform, inv.eventId))) return;
     void this.registerAdapter(adapter);
-    const [session, settings] = await Promise.all([this.store.get<ThreadSession>(this.sessionKey(inv.thread)), this.settingsOf(inv.thread)]);
+    const [session, settings] = await Promise.all([this.store.get<ThreadSession>(this.sessionKey(inv.thread)), this.settingsOf(inv.thread, inv.user.id)]);
     const locale = this.localeFor(inv.locale, inv.text, session, settings);
     const mayAct = !session || this.config.actionPolicy === 'channel' || session.owner === inv.user.id;
     const refuse = () =>
@@ -693,7 +705,11 @@ export class Engine implements EngineApi {
       }
       case 'settings': {
         if (!mayAct) return void (await refuse());
-        const next = await this.store.update<ThreadSettings>(this.settingsKey(inv.thread), (cur) => applySettings(cur ?? {}, inv.options ?? {}), this.ms(this.config.sessionTtlSeconds));
+        const ttl = this.ms(this.config.sessionTtlSeconds);
+        const [next] = await Promise.all([
+          this.store.update<ThreadSettings>(this.settingsKey(inv.thread), (cur) => applySettings(cur ?? {}, inv.options ?? {}), ttl),
+          this.store.update<ThreadSettings>(this.userSettingsKey(inv.platform, inv.user.id), (cur) => applySettings(cur ?? {}, inv.options ?? {}), ttl),
+        ]);
         const shown = Object.entries(next ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || t(locale, 'engine.settings_none');
         const replyLocale = next?.locale ?? locale;
         await adapter.sendEphemeral(inv.thread, inv.user, { text: t(replyLocale, 'engine.settings_saved', { settings: shown }), locale: replyLocale, kind: 'info', ephemeral: true });
@@ -726,7 +742,7 @@ export class Engine implements EngineApi {
     const parsed = parseActionId(action.actionId);
     const scope = parsed ? await this.store.get<ActionScope>(`a:${parsed.token}`) : undefined;
     const session = await this.store.get<ThreadSession>(this.sessionKey(scope?.thread ?? action.thread));
-    const settings = await this.settingsOf(action.thread);
+    const settings = await this.settingsOf(action.thread, action.user.id);
     const locale = settings.locale ?? (action.locale ? resolveLocale(action.locale, session?.locale ?? this.config.defaultLocale) : (session?.locale ?? this.config.defaultLocale));
     const ephemeral = (key: MessageKey, params: Record<string, string | number> = {}) =>
       (this.rejected(), adapter).sendEphemeral(action.thread, action.user, { text: t(locale, key, params), locale, kind: 'error', ephemeral: true });
@@ -886,7 +902,7 @@ export class Engine implements EngineApi {
       for (const [user, times] of this.starts) if (now - times.at(-1)! >= 60 * SECOND) this.starts.delete(user);
     }
 
-    const settings = { ...(await this.settingsOf(session.thread)) };
+    const settings = { ...(await this.settingsOf(session.thread, session.owner)) };
     if (o.newSeed) settings.seed = Math.floor(Math.random() * 2 ** 31);
     const job: JobRecord = {
       id: newId(16),

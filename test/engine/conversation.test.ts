@@ -285,6 +285,17 @@ describe('slash commands and output policy', () => {
     expect(chat.last('T9')!.reply.text).toMatch(/Send a photo with what to change/);
   });
 
+  it('settings given outside a session (e.g. /settings in a Discord channel) reach the user\'s next session', async () => {
+    const { engine, executor } = await makeEngine();
+    const chat = new TestAdapter(engine);
+    await chat.command('settings', { thread: 'channel', options: { seed: 7 } });
+    // The editing session opens in a new thread, as Discord does for /edit.
+    await chat.post({ thread: 'T2', text: 'brighter', images: [await photo('#404040')] });
+    await chat.click(/^Adjust/);
+    await chat.waitUntilIdle();
+    expect(executor.log[0]!.seed).toBe(7);
+  });
+
   it('sends a high-quality JPEG at full resolution when the PNG would not fit the upload limit', async () => {
     const { engine } = await makeEngine();
     const chat = new TestAdapter(engine, { uploadLimit: 60_000 });
