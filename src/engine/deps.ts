@@ -1,26 +1,21 @@
-import type { Locale, MessageKey } from '../i18n/index.js';
+import type { Locale } from '../i18n/index.js';
 import type { LabelMap } from '../pipeline/types.js';
 import type { RawImage } from '../pipeline/image/io.js';
 import type { HealthStatus } from '../providers/types.js';
 
-/**
- * What the engine needs from the pipeline and providers, written as structural interfaces that
- * match API.md. The real modules (A–D) satisfy them; tests pass small fakes. Kept local so the
- * engine compiles and loads while a dependency is missing or mid-edit.
- */
+import type { Command, Rejection, WireCommand } from '../pipeline/commands/index.js';
+import type { ExecuteRequest, ExecuteResult } from '../pipeline/execute/index.js';
+import type { PlanRequest, PlanResult as FullPlanResult } from '../providers/llm/types.js';
 
-export interface Command {
-  command: string;
-  args: Record<string, unknown>;
-}
-export interface WireCommand {
-  command: string;
-  paras: unknown[];
-}
-export interface Rejection {
-  item: unknown;
-  reason: string;
-}
+export type { Command, Rejection, WireCommand, ExecuteRequest, ExecuteResult, PlanRequest };
+export type { ChatTurn } from '../providers/llm/types.js';
+export type { UserSettings } from '../pipeline/execute/index.js';
+
+/**
+ * What the engine needs from the pipeline and providers. Data shapes are the real modules' types
+ * (type-only imports: nothing is loaded at run time); the service interfaces are the narrow parts
+ * the engine calls, so tests can pass small fakes and createEngine loads the real modules lazily.
+ */
 
 interface MaybeHealth {
   health?(signal?: AbortSignal): Promise<HealthStatus>;
@@ -33,27 +28,8 @@ export interface Segmentation extends MaybeHealth {
   readonly labels: readonly string[];
 }
 
-export interface ChatTurn {
-  role: 'user' | 'assistant';
-  content: string;
-}
-export interface PlanRequest {
-  instruction: string;
-  labels: readonly string[];
-  history?: ChatTurn[];
-  locale?: Locale;
-  /** Parts the user clicked: an instruction naming no part means these. */
-  focus?: readonly string[];
-  signal?: AbortSignal;
-}
-export interface PlanResult {
-  commands: Command[];
-  rejected: Rejection[];
-  planner: string;
-  repaired?: boolean;
-  fallbackReason?: MessageKey;
-  raw?: string;
-}
+/** The planner's answer; `repaired` is optional so test planners stay small. */
+export type PlanResult = Omit<FullPlanResult, 'repaired'> & { repaired?: boolean };
 /** C: instruction → validated, merged, sorted commands. */
 export interface Planner extends MaybeHealth {
   readonly name?: string;
@@ -68,30 +44,6 @@ export interface Suggester extends MaybeHealth {
   suggest(req: { image: Buffer; labels: readonly string[]; locale: Locale; signal?: AbortSignal }): Promise<Suggestion[]>;
 }
 
-export interface UserSettings {
-  backend?: string;
-  strength?: number;
-  seed?: number;
-  steps?: number;
-  cfgScale?: number;
-}
-export interface ExecuteRequest {
-  image: Buffer;
-  labelMap?: LabelMap;
-  commands: Command[];
-  faceSource?: Buffer;
-  settings?: UserSettings;
-  signal?: AbortSignal;
-  onProgress?: (p: { fraction: number; stage: string }) => void;
-}
-export interface ExecuteResult {
-  image: RawImage;
-  applied: Command[];
-  skipped: { command: Command; reason: MessageKey }[];
-  advice: string[];
-  backend: string;
-  fallbackReason?: MessageKey;
-}
 /** D: runs commands on a photo. */
 export interface Executor extends MaybeHealth {
   execute(req: ExecuteRequest): Promise<ExecuteResult>;
