@@ -1,46 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { percentile, round, type Bench, type Figure } from './harness.js';
 import { MemoryJobQueue, type JobQueue } from '../src/engine/queue/index.js';
 import { BullJobQueue } from '../src/engine/queue/bullmq.js';
 import { getLogger } from '../src/util/logger.js';
+import { hasRedis, startRedis } from '../test/helpers/redis.js';
 
 const JOBS = 500;
 const USERS = 50;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cie-bench-redis-'));
-  const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG')) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill();
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /**
  * Pushes JOBS jobs (one burst, USERS users taking turns) through queues whose runner is an instant
@@ -96,7 +62,7 @@ const bench: Bench = {
     for (const concurrency of [1, 8]) {
       figures.push(...(await measure('in-process', [new MemoryJobQueue({ default: concurrency, local: concurrency })], concurrency)));
     }
-    if (spawnSync('redis-server', ['--version']).status !== 0) {
+    if (!hasRedis) {
       console.error('redis-server not installed: BullMQ cases skipped');
       return figures;
     }

@@ -1,40 +1,21 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, MemoryBlobStore, openStore, TestAdapter, type StateStore } from '../../src/engine/index.js';
+import { freePort, hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo, testEnv } from './fakes.js';
-
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** Two engine instances sharing one Redis, as in a scaled-out deployment. */
 describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
-  let redis: ChildProcess;
+  let redis: RedisServer;
   let url: string;
   const stores: StateStore[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    url = `redis://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG')) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    redis = await startRedis();
+    url = redis.url;
   });
   afterAll(async () => {
     for (const s of stores) await s.close();
-    redis?.kill();
+    await redis?.stop();
   });
 
   async function instance() {

@@ -6,7 +6,7 @@ import type { BullJobQueue } from '../../src/engine/queue/bullmq.js';
 import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo } from '../../src/engine/testing.js';
 import type { ExecuteRequest, Executor } from '../../src/engine/deps.js';
 import { eventsTotal } from '../../src/server/metrics.js';
-import { hasRedis, startRedis, type RedisServer } from './redis.js';
+import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 
 /**
  * One chat platform (the shared transcript) seen by two bot processes: each instance talks to it
