@@ -9,8 +9,9 @@ import { cliLocale } from '../report.js';
 /** Labels of the active segmentation model (all allowed when the photo's are unknown). */
 async function modelLabels(env: EnvSettings): Promise<readonly string[]> {
   try {
-    const segment = await import('../../providers/segment/index.js');
-    return segment.activeLabels(env);
+    // cards.js alone: the segmenter index would load sharp and the ONNX/remote clients for nothing.
+    const { activeLabels } = await import('../../providers/segment/cards.js');
+    return activeLabels(env);
   } catch {
     return DEFAULT_MODEL_LABELS;
   }

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { PromptsConfig } from '../../config/schemas/prompts.js';
 import { detectTextLocale, t } from '../../i18n/index.js';
@@ -9,6 +9,7 @@ import { LlmRefusalError, LlmUnavailableError } from './errors.js';
 import type { ResolvedProfile } from './profiles.js';
 import { buildPlanMessages, repairMessage } from './prompts.js';
 import { withRetries } from './retry.js';
+import { lazyClient } from './sdk.js';
 import { objectToWire, responseFormat, structuredItems } from './structured.js';
 import type { Planner, PlanRequest, PlanResult } from './types.js';
 
@@ -37,14 +38,14 @@ interface Attempt {
 /** An OpenAI-compatible chat model as planner: prompt → reply → extract → validate → (one repair) → merge. */
 export class OpenAIPlanner implements Planner {
   readonly name: string;
-  private readonly client: OpenAI;
+  private readonly client: () => Promise<OpenAI>;
   private readonly log = childLogger({ module: 'llm' });
   private structured: boolean;
 
   constructor(private readonly opts: OpenAIPlannerOptions) {
     this.name = `${opts.profile.name}:${opts.profile.model}`;
     this.structured = opts.profile.structuredOutput;
-    this.client = new OpenAI({
+    this.client = lazyClient({
       apiKey: opts.profile.apiKey,
       baseURL: opts.profile.baseURL,
       timeout: opts.profile.timeoutMs,
@@ -56,7 +57,7 @@ export class OpenAIPlanner implements Planner {
     const started = Date.now();
     const name = `llm:${this.name}`;
     try {
-      await this.client.models.list({ signal, timeout: Math.min(this.opts.profile.timeoutMs, 5000) });
+      await (await this.client()).models.list({ signal, timeout: Math.min(this.opts.profile.timeoutMs, 5000) });
       return { name, state: 'ok', detail: t('en', 'plan.health_ok'), latencyMs: Date.now() - started };
     } catch (err) {
       // Some compatible servers have no /models: any HTTP answer but 401/403 still means "up".
@@ -152,8 +153,8 @@ export class OpenAIPlanner implements Planner {
     const { profile } = this.opts;
     const call = (structured: boolean) =>
       withRetries(
-        () =>
-          this.client.chat.completions.create(
+        async () =>
+          (await this.client()).chat.completions.create(
             {
               model: profile.model,
               messages,

@@ -1,5 +1,5 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { LlmUnavailableError } from './errors.js';
+import { loadOpenAiSdk } from './sdk.js';
 
 export interface RetryOptions {
   maxRetries: number;
@@ -50,6 +50,8 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
     try {
       return await fn();
     } catch (err) {
+      // Already loaded by the client that threw; imported here so this module stays cheap to load.
+      const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = await loadOpenAiSdk();
       if (err instanceof APIUserAbortError || opts.signal?.aborted) throw opts.signal?.reason ?? err;
       const last = attempt >= opts.maxRetries;
       if (err instanceof APIConnectionTimeoutError) throw new LlmUnavailableError('timeout', 'the LLM server did not answer in time', { cause: err });

@@ -1,6 +1,4 @@
-import OpenAI from 'openai';
-import sharp from 'sharp';
-import { jsonrepair } from 'jsonrepair';
+import type OpenAI from 'openai';
 import type { PromptsConfig } from '../../../config/schemas/prompts.js';
 import { t, type Locale } from '../../../i18n/index.js';
 import type { CommandLanguage } from '../../../pipeline/commands/index.js';
@@ -9,6 +7,7 @@ import type { HealthStatus } from '../../types.js';
 import type { ResolvedProfile } from '../profiles.js';
 import { fill, numberedLabels } from '../prompts.js';
 import { withRetries } from '../retry.js';
+import { lazyClient } from '../sdk.js';
 import { objectToWire } from '../structured.js';
 import type { Suggester, SuggestRequest, Suggestion } from '../types.js';
 
@@ -26,6 +25,8 @@ export interface VisionSuggesterOptions {
 
 /** A downscaled, upright JPEG data URL: vision models bill by pixels and see little more above ~768 px. */
 export async function imageDataUrl(image: Buffer, maxSide: number, quality: number): Promise<string> {
+  // Loaded here rather than at the top: importing the LLM module must stay cheap for the offline planner.
+  const { default: sharp } = await import('sharp');
   const jpeg = await sharp(image, { failOn: 'none' })
     .rotate()
     .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
@@ -35,7 +36,7 @@ export async function imageDataUrl(image: Buffer, maxSide: number, quality: numb
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 
-function parseObject(text: string): unknown {
+async function parseObject(text: string): Promise<unknown> {
   const start = text.search(/[[{]/);
   if (start < 0) return undefined;
   const body = text.slice(start, Math.max(text.lastIndexOf('}'), text.lastIndexOf(']')) + 1);
@@ -43,6 +44,7 @@ function parseObject(text: string): unknown {
     return JSON.parse(body);
   } catch {
     try {
+      const { jsonrepair } = await import('jsonrepair');
       return JSON.parse(jsonrepair(body));
     } catch {
       return undefined;
@@ -58,11 +60,11 @@ function cleanSentence(s: unknown): string | undefined {
 
 /** Suggestions from a vision model (chat completions with an image content part). */
 export class VisionSuggester implements Suggester {
-  private readonly client: OpenAI;
+  private readonly client: () => Promise<OpenAI>;
   private readonly log = childLogger({ module: 'vision' });
 
   constructor(private readonly opts: VisionSuggesterOptions) {
-    this.client = new OpenAI({ apiKey: opts.profile.apiKey, baseURL: opts.profile.baseURL, timeout: opts.profile.timeoutMs, maxRetries: 0 });
+    this.client = lazyClient({ apiKey: opts.profile.apiKey, baseURL: opts.profile.baseURL, timeout: opts.profile.timeoutMs, maxRetries: 0 });
   }
 
   async health(): Promise<HealthStatus> {
@@ -90,8 +92,8 @@ export class VisionSuggester implements Suggester {
       labels: numberedLabels(req.labels),
     });
     const completion = await withRetries(
-      () =>
-        this.client.chat.completions.create(
+      async () =>
+        (await this.client()).chat.completions.create(
           {
             model: profile.model,
             temperature: 0.4,
@@ -114,7 +116,7 @@ export class VisionSuggester implements Suggester {
     );
     const message = completion.choices[0]?.message;
     if (!message || message.refusal) return [];
-    const parsed = parseObject(message.content ?? '');
+    const parsed = await parseObject(message.content ?? '');
     const list = Array.isArray(parsed) ? parsed : (parsed as { suggestions?: unknown })?.suggestions;
     if (!Array.isArray(list)) return [];
     const out: Suggestion[] = [];
