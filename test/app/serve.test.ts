@@ -10,7 +10,7 @@ let url = '';
 let stderr = '';
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   const home = mkdtempSync(path.join(os.tmpdir(), 'cie-home-'));
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'cie-cwd-'));
   // Nothing but PATH and HOME (plus a free port), from a foreign working directory, stdin closed.

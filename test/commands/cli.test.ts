@@ -1,30 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'chat-image-editor.js');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  const built = path.join(root, 'dist', 'cli', 'commands', 'parse.js');
-  const sources = Math.max(newestMtime(path.join(root, 'src', 'pipeline', 'commands')), statSync(path.join(root, 'src', 'cli', 'commands', 'parse.ts')).mtimeMs);
-  if (!existsSync(built) || statSync(built).mtimeMs < sources) {
-    // Other modules may be mid-edit and fail to typecheck; tsc still emits, which is all we need.
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
-  }
-}, 180_000);
+beforeAll(ensureBuilt, 180_000);
 
 function cli(args: string[], input?: string | Buffer, env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { startSdWebuiFake, type SdWebuiFake } from '../fakes/sdwebui.js';
 import { BG, decodePng, png, syntheticScene } from './helpers.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'chat-image-editor.js');
@@ -25,14 +26,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 beforeAll(async () => {
-  // `npm test` builds first (pretest); build here only when running this file alone on a clean tree.
-  if (!existsSync(path.join(root, 'dist', 'cli', 'commands', 'edit.js'))) {
-    try {
-      execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
-    } catch {
-      /* type errors elsewhere still emit JavaScript */
-    }
-  }
+  await ensureBuilt();
   dir = mkdtempSync(path.join(os.tmpdir(), 'cie-edit-'));
   const { rgb, map } = syntheticScene(300, 200);
   writeFileSync(path.join(dir, 'photo.png'), await png({ data: rgb, width: 300, height: 200, channels: 3 }));

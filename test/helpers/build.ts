@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +16,16 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds dist/ when it is missing or older than src/ (npm test builds first; this covers single-file runs). */
-export function ensureBuilt(): void {
+/**
+ * Builds dist/ when it is missing or older than src/ (npm test builds first; this covers runs of
+ * single files). The CLI tests and the segmentation worker run from dist/.
+ */
+export async function ensureBuilt(): Promise<void> {
   const stamp = path.join(ROOT, 'dist', '.tsbuildinfo');
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestMtime(path.join(ROOT, 'src'))) return;
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    });
+    // Asynchronous, so the vitest worker keeps answering while tsc runs.
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
   } catch (err) {
     // tsc still emits JavaScript when some file has a type error; `npm test` type-checks separately.
     if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw err;

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'chat-image-editor.js');
@@ -21,9 +22,8 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-beforeAll(() => {
-  // `npm test` builds dist/ first (pretest); the binary runs the built code.
-  if (!existsSync(path.join(root, 'dist', 'cli', 'commands', 'plan.js'))) throw new Error('dist/ is not built: run `npm run build` first');
+beforeAll(async () => {
+  await ensureBuilt();
 });
 
 describe('chat-image-editor plan (built binary)', () => {

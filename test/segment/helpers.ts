@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LabelMap } from '../../src/pipeline/types.js';
@@ -11,30 +9,7 @@ export const ATR = [
   'Right-shoe', 'Face', 'Left-leg', 'Right-leg', 'Left-arm', 'Right-arm', 'Bag', 'Scarf',
 ];
 
-/** The inference worker and the CLI run from dist/: build when a source file is newer. */
-export async function ensureBuilt(): Promise<void> {
-  const marker = path.join(ROOT, 'dist', 'providers', 'segment', 'worker.js');
-  const cli = path.join(ROOT, 'dist', 'cli', 'commands', 'mask.js');
-  // Only this area's sources: others' edits elsewhere must not trigger a rebuild.
-  const files = [
-    ...['src/providers/segment', 'src/pipeline/mask'].flatMap((d) => readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.ts')).map((f) => path.join(d, f))),
-    'src/pipeline/labelmap.ts',
-    'src/pipeline/overlay.ts',
-    'src/cli/commands/segment.ts',
-    'src/cli/commands/mask.ts',
-    'src/cli/commands/models.ts',
-  ];
-  const newest = files.map((f) => statSync(path.join(ROOT, f)).mtimeMs).reduce((a, b) => Math.max(a, b), 0);
-  const built = [marker, cli].every((f) => existsSync(f) && statSync(f).mtimeMs >= newest);
-  if (!built) {
-    try {
-      // Asynchronous, so vitest's worker keeps answering while tsc runs.
-      await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
-    } catch {
-      // Type errors elsewhere in the tree still emit JavaScript; the files checked above are what matter.
-    }
-  }
-}
+export { ensureBuilt } from '../helpers/build.js';
 
 export function tempDir(prefix = 'cie-seg-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
