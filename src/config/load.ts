@@ -47,10 +47,16 @@ export function loadConfig<K extends SectionName = SectionName>(options: LoadOpt
   const configDir = options.configDir ?? env.CONFIG_DIR ?? DEFAULT_CONFIG_DIR;
   const userFile = options.userFile ?? env.CONFIG_FILE;
   const sections = (options.sections ?? ALL_SECTIONS) as readonly K[];
-  const user = userFile ? readYamlFile(userFile, true) : {};
-  if (user !== undefined && (typeof user !== 'object' || user === null || Array.isArray(user))) {
-    throw new ConfigError(userFile!, '', 'a mapping whose keys are section names');
-  }
+  // The user file is read once per call, and only when some section is not cached yet.
+  let user: Record<string, unknown> | undefined;
+  const readUser = (): Record<string, unknown> => {
+    if (user) return user;
+    const parsed = userFile ? readYamlFile(userFile, true) : {};
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(userFile!, '', 'a mapping whose keys are section names');
+    }
+    return (user = parsed as Record<string, unknown>);
+  };
   const out = {} as Pick<AppConfig, K>;
   for (const name of sections) {
     const cacheKey = `${configDir}|${userFile ?? ''}|${name}`;
@@ -60,7 +66,7 @@ export function loadConfig<K extends SectionName = SectionName>(options: LoadOpt
     }
     const defaultsFile = path.join(configDir, `${name}.yaml`);
     const defaults = readYamlFile(defaultsFile, false) ?? {};
-    const override = (user as Record<string, unknown> | undefined)?.[name];
+    const override = readUser()[name];
     const merged = override === undefined ? defaults : deepMerge(defaults, override);
     const schema = SECTION_SCHEMAS[name] as z.ZodType;
     const result = schema.safeParse(merged);
