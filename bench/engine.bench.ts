@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { percentile, round, type Bench, type Figure } from './harness.js';
-import { TestAdapter, type Recorded } from '../src/engine/test-adapter.js';
-import { fakeExecutor, makeEngine, photo } from '../src/engine/testing.js';
-import { memoryStore, openStore } from '../src/engine/store.js';
+import { TestAdapter, type Recorded } from '../test/support/test-adapter.js';
+import { fakeExecutor, makeEngine, photo } from '../test/support/engine-fakes.js';
+import { memoryStore, openStore } from '../src/engine/index.js';
 
 const THREADS = 200;
 

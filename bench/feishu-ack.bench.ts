@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { readEnv } from '../src/config/env.js';
 import { HttpServer } from '../src/server/http.js';
 import { getLogger } from '../src/util/logger.js';
-import { feishuSignature, startFeishuBot } from '../src/bots/feishu/index.js';
-import type { EngineApi } from '../src/engine/types.js';
+import { feishuSignature } from '../src/bots/feishu/index.js';
+import { startTestBot, type StubEngine } from '../test/support/bot-harness.js';
 import { percentile, round, timeIt, type Bench, type Figure } from './harness.js';
 
 const KEY = 'bench-encrypt-key';
@@ -25,7 +25,7 @@ const bench: Bench = {
   description: 'Feishu webhook ack latency (decrypt + signature + token + dispatch) with a slow engine behind it',
   async run(): Promise<Figure[]> {
     const slow = () => new Promise<void>((r) => setTimeout(r, 2_000));
-    const engine: EngineApi = { handleMessage: slow, handleCommand: slow, handleAction: slow, isActiveThread: async () => false };
+    const engine: StubEngine = { handleMessage: slow, handleCommand: slow, handleAction: slow, isActiveThread: async () => false };
     const http = new HttpServer();
     const addr = await http.listen('127.0.0.1', 0);
     // Unreachable Open API on purpose: the ack must not depend on Feishu being up.
@@ -37,7 +37,7 @@ const bench: Bench = {
       FEISHU_ENCRYPT_KEY: KEY,
       FEISHU_VERIFICATION_TOKEN: TOKEN,
     });
-    const bot = await startFeishuBot({ env, engine, http, logger: getLogger() });
+    const bot = await startTestBot('feishu', { env, engine, http, logger: getLogger() });
     let n = 0;
     const post = async (kind: 'event' | 'card') => {
       n += 1;

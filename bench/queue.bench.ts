@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { percentile, round, type Bench, type Figure } from './harness.js';
-import { MemoryJobQueue, type JobQueue } from '../src/engine/queue/index.js';
-import { BullJobQueue } from '../src/engine/queue/bullmq.js';
+import { MemoryJobQueue, type JobQueue } from '../src/engine/jobs/queue/index.js';
+import { BullJobQueue } from '../src/engine/jobs/queue/bullmq.js';
 import { getLogger } from '../src/util/logger.js';
 import { hasRedis, startRedis } from '../test/helpers/redis.js';
 

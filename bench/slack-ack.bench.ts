@@ -1,8 +1,8 @@
 import { readEnv } from '../src/config/env.js';
 import { HttpServer } from '../src/server/http.js';
 import { getLogger } from '../src/util/logger.js';
-import { startSlackBot, signSlackRequest } from '../src/bots/slack/index.js';
-import type { EngineApi } from '../src/engine/types.js';
+import { startTestBot, type StubEngine } from '../test/support/bot-harness.js';
+import { signSlackRequest } from '../test/support/slack-signing.js';
 import { percentile, round, timeIt, type Bench, type Figure } from './harness.js';
 
 const SECRET = 'bench-signing-secret';
@@ -15,7 +15,7 @@ const bench: Bench = {
   name: 'slack-ack',
   description: 'Slack Events API ack latency (signature check + 200) with a slow engine behind it',
   async run(): Promise<Figure[]> {
-    const slowEngine: EngineApi = {
+    const slowEngine: StubEngine = {
       handleMessage: () => new Promise((r) => setTimeout(r, 2_000)),
       handleCommand: async () => {},
       handleAction: async () => {},
@@ -25,7 +25,7 @@ const bench: Bench = {
     const addr = await http.listen('127.0.0.1', 0);
     // The API base is unreachable on purpose: acks must not depend on Slack being up.
     const env = readEnv({ SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: 'http://127.0.0.1:9/api/' });
-    const bot = await startSlackBot({ env, engine: slowEngine, http, logger: getLogger() });
+    const bot = await startTestBot('slack', { env, engine: slowEngine, http, logger: getLogger() });
     let n = 0;
     const post = async () => {
       n += 1;

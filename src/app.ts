@@ -3,27 +3,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { readEnv, describeEnv, type EnvSettings } from './config/env.js';
 import { loadConfig } from './config/load.js';
+import { composeEngineDeps } from './compose.js';
+import { runDoctor } from './doctor.js';
+import { createEngine, type Engine } from './engine/index.js';
 import { setErodeDefaults } from './pipeline/mask/index.js';
 import { ensureDefaultModelInBackground } from './providers/segment/index.js';
 import { HttpServer } from './server/http.js';
 import { registry, errorsTotal } from './server/metrics.js';
+import { settleWithin, untilAborted } from './util/abort.js';
 import { getLogger, type Logger } from './util/logger.js';
-import type { BotContext, BotHandle, StartBot } from './bots/types.js';
-import type { EngineApi } from './engine/types.js';
+import type { Bot, BotContext } from './bots/types.js';
+import { createDiscordBot } from './bots/discord/index.js';
+import { createFeishuBot } from './bots/feishu/index.js';
+import { createSlackBot } from './bots/slack/index.js';
+import { createWebBot } from './bots/web/index.js';
 import type { HealthStatus } from './providers/types.js';
 
 export interface RunningApp {
   url: string;
   http: HttpServer;
-  engine: EngineApi;
-  bots: BotHandle[];
+  engine: Engine;
+  bots: Bot[];
   stop(): Promise<void>;
-}
-
-interface EngineLike extends EngineApi {
-  close?(): Promise<void>;
-  drain?(timeoutMs: number): Promise<void>;
-  health?(): Promise<HealthStatus[]>;
 }
 
 /** ./data when it can be written, else a folder in HOME: `serve` must start from any directory. */
@@ -41,16 +42,23 @@ export function resolveDataDir(env: EnvSettings, raw: NodeJS.ProcessEnv, logger:
   throw new Error(`No writable data directory (tried ${candidates.join(', ')}); set DATA_DIR to a writable folder.`);
 }
 
-const BOTS: { name: string; module: string; export: string; enabled: (e: EnvSettings) => boolean }[] = [
-  { name: 'discord', module: './bots/discord/index.js', export: 'startDiscordBot', enabled: (e) => Boolean(e.discord.token || (e.discord.publicKey && e.discord.appId)) },
-  { name: 'slack', module: './bots/slack/index.js', export: 'startSlackBot', enabled: (e) => Boolean(e.slack.botToken && (e.slack.appToken || e.slack.signingSecret)) },
-  { name: 'feishu', module: './bots/feishu/index.js', export: 'startFeishuBot', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret) },
+type AppConfig = ReturnType<typeof loadConfig>;
+
+/** The chat platforms, each enabled by its environment variables. */
+const BOTS: { name: string; enabled: (e: EnvSettings) => boolean; create: (e: EnvSettings, c: AppConfig, log: Logger) => Bot }[] = [
+  {
+    name: 'discord',
+    enabled: (e) => Boolean(e.discord.token || (e.discord.publicKey && e.discord.appId)),
+    create: (e, c, log) => createDiscordBot(e.discord, { maxDownloadBytes: c.images.maxBytes }, log),
+  },
+  { name: 'slack', enabled: (e) => Boolean(e.slack.botToken && (e.slack.appToken || e.slack.signingSecret)), create: (e, _c, log) => createSlackBot(e.slack, log) },
+  { name: 'feishu', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret), create: (e, _c, log) => createFeishuBot(e.feishu, log) },
 ];
 
 /**
- * Starts the HTTP server, the engine, every configured bot and the playground. Never waits for
- * input and never blocks on a download; bots that cannot reach their platform keep retrying in
- * the background while their webhook routes already answer.
+ * Starts the HTTP server, the engine, every configured bot and the playground: the composition
+ * root (config is loaded once, here). Never waits for input and never blocks on a download; bots
+ * that cannot reach their platform keep retrying in the background while their routes answer.
  */
 export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number; host?: string } = {}): Promise<RunningApp> {
   const rawEnv = options.env ?? process.env;
@@ -65,33 +73,36 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   if (options.port !== undefined) env.port = options.port;
   if (options.host !== undefined) env.host = options.host;
 
+  const composed = composeEngineDeps(env, logger);
+  const engine = await createEngine({
+    env,
+    config: config.engine,
+    deps: composed.deps,
+    imageLimits: { maxPixels: config.images.maxPixels, maxBytes: config.images.maxBytes },
+    onClose: composed.close,
+  });
   const http = new HttpServer();
-  const engineModule = './engine/index.js';
-  const { createEngine } = (await import(engineModule)) as { createEngine: (o: { env: EnvSettings }) => Promise<EngineLike> };
-  const engine = await createEngine({ env });
+  const ctx: BotContext = { http, logger, threads: engine, background: (work) => engine.background(work) };
 
-  const bots: BotHandle[] = [];
-  const ctx: BotContext = { env, engine, http, logger };
-
-  try {
-    const webModule = './bots/web/index.js';
-    const web = (await import(webModule)) as { startWebPlayground?: StartBot };
-    if (web.startWebPlayground) bots.push(await web.startWebPlayground(ctx));
-  } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'playground unavailable');
-  }
-
-  for (const bot of BOTS) {
-    if (!bot.enabled(env)) continue;
+  const bots: Bot[] = [createWebBot({ status: async (locale) => (await runDoctor(env, locale)).lines })];
+  for (const def of BOTS) {
+    if (!def.enabled(env)) continue;
     try {
-      const mod = (await import(bot.module)) as Record<string, StartBot | undefined>;
-      const start = mod[bot.export];
-      if (!start) throw new Error(`${bot.module} has no ${bot.export}`);
-      bots.push(await start({ ...ctx, logger: logger.child({ bot: bot.name }) }));
-      logger.info({ bot: bot.name }, 'bot started');
+      bots.push(def.create(env, config, logger.child({ bot: def.name })));
     } catch (err) {
       errorsTotal.inc({ area: 'bot' });
-      logger.error({ bot: bot.name, err: (err as Error).message }, 'bot failed to start; the others keep running');
+      logger.error({ bot: def.name, err: (err as Error).message }, 'bot is misconfigured; the others keep running');
+    }
+  }
+  for (const bot of bots) {
+    try {
+      engine.attach(bot.adapter);
+      await bot.start({ ...ctx, logger: logger.child({ bot: bot.platform }) }, engine.deliver);
+      void Promise.resolve(bot.ready?.()).then(() => engine.recover(bot.platform));
+      logger.info({ bot: bot.platform }, 'bot started');
+    } catch (err) {
+      errorsTotal.inc({ area: 'bot' });
+      logger.error({ bot: bot.platform, err: (err as Error).message }, 'bot failed to start; the others keep running');
     }
   }
 
@@ -101,16 +112,11 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
     body: await registry.metrics(),
   }));
   http.route('GET', '/readyz', async () => {
-    const checks: HealthStatus[] = [];
-    const settle = async (p: Promise<HealthStatus | HealthStatus[]>) => {
-      try {
-        const r = await Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('health check timed out')), 3000))]);
-        checks.push(...(Array.isArray(r) ? r : [r]));
-      } catch (err) {
-        checks.push({ name: 'check', state: 'down', detail: (err as Error).message });
-      }
-    };
-    await Promise.all([...(engine.health ? [settle(engine.health())] : []), ...bots.map((b) => settle(b.health()))]);
+    const pending: Promise<HealthStatus | HealthStatus[]>[] = [engine.health(), ...bots.map((b) => b.health())];
+    const settled = await Promise.all(
+      pending.map((p) => untilAborted(p, AbortSignal.timeout(3000)).catch((err: unknown): HealthStatus => ({ name: 'check', state: 'down', detail: (err as Error).message }))),
+    );
+    const checks = settled.flat();
     const ready = checks.every((c) => c.state !== 'down');
     return { status: ready ? 200 : 503, body: { ready, checks } };
   });
@@ -122,10 +128,10 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down: no new work, finishing running jobs');
-      await Promise.allSettled(bots.map((b) => b.stop()));
-      if (engine.drain) await engine.drain(20_000).catch(() => undefined);
+      await Promise.all(bots.map((b) => settleWithin(b.stop(), AbortSignal.timeout(10_000))));
+      await engine.drain(20_000);
       await http.close();
-      if (engine.close) await engine.close().catch(() => undefined);
+      await engine.close().catch(() => undefined);
     })());
 
   logger.info({ url, configured: describeEnv(env) }, 'chat-image-editor is serving');

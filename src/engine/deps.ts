@@ -12,9 +12,9 @@ export type { ChatTurn } from '../providers/llm/types.js';
 export type { UserSettings } from '../pipeline/execute/index.js';
 
 /**
- * What the engine needs from the pipeline and providers. Data shapes are the real modules' types
- * (type-only imports: nothing is loaded at run time); the service interfaces are the narrow parts
- * the engine calls, so tests can pass small fakes and createEngine loads the real modules lazily.
+ * What the engine needs from the pipeline and providers. Data shapes are the real modules' types;
+ * the service interfaces are the narrow parts the engine calls, so the composition root passes the
+ * real modules and tests pass small fakes.
  */
 
 interface MaybeHealth {
@@ -68,13 +68,13 @@ export interface CommandCatalog {
   displayLabel?(label: string, locale: Locale): string;
 }
 
-/** Everything the engine depends on; `createEngine` fills what is not given with the real modules. */
+/** Everything the engine depends on (built by the composition root, src/compose.ts). */
 export interface EngineDeps {
   segmentation?: Segmentation;
   planner: Planner;
   suggester?: Suggester;
   executor: Executor;
   catalog?: CommandCatalog;
-  encodeForUpload?: UploadEncoder;
+  encodeForUpload: UploadEncoder;
   renderOverlay?: OverlayRenderer;
 }

@@ -1,57 +1,48 @@
 import path from 'node:path';
 import Keyv from 'keyv';
-import type { EnvSettings } from '../config/env.js';
-import { deepMerge, loadConfig } from '../config/load.js';
 import { EngineSchema, type EngineConfig } from '../config/schemas/engine.js';
-import { UserFacingError } from '../util/errors.js';
-import { getLogger, type Logger } from '../util/logger.js';
+import { encodeForUpload } from '../pipeline/image/encode.js';
 import { DEFAULT_LIMITS, type ImageLimits } from '../pipeline/image/io.js';
-import { FileBlobStore, type BlobStore } from './blobs.js';
-import type { CommandCatalog, EngineDeps, Executor, OverlayRenderer, Planner, Segmentation, Suggester, UploadEncoder } from './deps.js';
+import { getLogger, type Logger } from '../util/logger.js';
+import type { EngineDeps } from './deps.js';
 import { Engine } from './engine.js';
-import { StateStore, openStore } from './store.js';
-import { openJobQueue, type JobQueue } from './queue/index.js';
+import { openJobQueue, type JobQueue } from './jobs/queue/index.js';
+import { FileBlobStore, type BlobStore } from './state/blobs.js';
+import { StateStore, openStore } from './state/store.js';
 
 export { Engine } from './engine.js';
-export { TestAdapter } from './test-adapter.js';
-export { StateStore, memoryStore, openStore } from './store.js';
-export { FileBlobStore, MemoryBlobStore, type BlobStore, type BlobRef } from './blobs.js';
-export { MemoryJobQueue, openJobQueue, JobHandedBack, type JobQueue, type QueuedJob, type JobRunner, type LaneDepth } from './queue/index.js';
+export { StateStore, memoryStore, openStore } from './state/store.js';
+export { FileBlobStore, MemoryBlobStore, type BlobStore, type BlobRef } from './state/blobs.js';
+export { MemoryJobQueue, openJobQueue, JobHandedBack, type JobQueue, type QueuedJob, type JobRunner, type LaneDepth } from './jobs/queue/index.js';
 export type * from './types.js';
+export { eventOf } from './types.js';
 export type * from './deps.js';
 
 export interface CreateEngineOptions {
-  env: EnvSettings;
-  /** A Keyv (or a ready StateStore); default: SQLite under DATA_DIR, Redis when REDIS_URL is set. */
-  store?: Keyv | StateStore;
-  /** Where images go; default: DATA_DIR/images (files named by sha256). */
-  blobs?: BlobStore;
-  /** `null` runs without segmentation (whole-image commands only). */
-  segmentation?: Segmentation | null;
-  planner?: Planner;
-  suggester?: Suggester | null;
-  executor?: Executor;
-  catalog?: CommandCatalog | null;
-  encodeForUpload?: UploadEncoder;
-  renderOverlay?: OverlayRenderer | null;
-  /** Overrides over config/engine.yaml (deep-merged, then validated). */
+  /** Where state and photos live by default, and the Redis that shares them. */
+  env: { dataDir: string; redisUrl?: string };
+  /** The `engine` config section, or overrides of its defaults (validated here). */
   config?: Partial<EngineConfig> & Record<string, unknown>;
+  /** The pipeline and providers behind the engine (the composition root builds them). */
+  deps: Omit<EngineDeps, 'encodeForUpload'> & Partial<Pick<EngineDeps, 'encodeForUpload'>>;
   imageLimits?: ImageLimits;
-  /** Default: BullMQ on REDIS_URL when the store is on Redis too, else the in-process scheduler. */
+  /** A Keyv (or a ready StateStore); default: SQLite under dataDir, Redis when redisUrl is set. */
+  store?: Keyv | StateStore;
+  /** Where images go; default: dataDir/images (files named by sha256). */
+  blobs?: BlobStore;
+  /** Default: BullMQ on redisUrl when the store is on Redis too, else the in-process scheduler. */
   queue?: JobQueue;
-  /** Default: the process logger (tests pass one writing to a stream). */
+  /** Default: the process logger. */
   logger?: Logger;
+  /** Releases what the caller opened for the engine, after the store closes. */
+  onClose?: () => Promise<void>;
 }
 
-/**
- * Builds the engine. Whatever is not injected comes from the real modules, imported lazily so
- * the engine still loads (with a warning) when one of them is missing from this build.
- */
+/** Builds and starts the engine over the given dependencies. */
 export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
-  const log = (opts.logger ?? getLogger()).child({ module: 'engine' });
-  const base = loadConfig({ sections: ['engine'] }).engine;
-  const config = opts.config ? EngineSchema.parse(deepMerge(base, opts.config)) : base;
-  const imageLimits = opts.imageLimits ?? readImageLimits();
+  const logger = opts.logger ?? getLogger();
+  const log = logger.child({ module: 'engine' });
+  const config = EngineSchema.parse(opts.config ?? {});
 
   let store: StateStore;
   if (opts.store instanceof StateStore) store = opts.store;
@@ -59,23 +50,10 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
   else store = await openStore({ dataDir: opts.env.dataDir, redisUrl: opts.env.redisUrl, namespace: config.namespace, onUnavailable: config.storeUnavailable });
 
   const blobs = opts.blobs ?? new FileBlobStore(path.join(opts.env.dataDir, 'images'));
-  const env = opts.env;
-
-  const [segmentation, planner, suggester, executor, catalog, encodeForUpload, renderOverlay] = await Promise.all([
-    opts.segmentation !== undefined ? opts.segmentation ?? undefined : defaultSegmentation(env),
-    opts.planner ?? defaultPlanner(env),
-    opts.suggester !== undefined ? opts.suggester ?? undefined : defaultSuggester(env),
-    opts.executor ?? defaultExecutor(env),
-    opts.catalog !== undefined ? opts.catalog ?? undefined : defaultCatalog(),
-    opts.encodeForUpload ?? (lazy<{ encodeForUpload: UploadEncoder }>('../pipeline/image/encode.js').then((m) => m?.encodeForUpload)),
-    opts.renderOverlay !== undefined ? opts.renderOverlay ?? undefined : lazy<{ renderOverlay: OverlayRenderer }>('../pipeline/overlay.js').then((m) => m?.renderOverlay),
-  ]);
-  const deps: EngineDeps = { segmentation, planner, suggester, executor, catalog, encodeForUpload, renderOverlay };
-  const queue = opts.queue ?? (await openJobQueue({ config, redisUrl: env.redisUrl, storeKind: store.kind, log }));
-  log.info({ store: store.kind, queue: queue.kind, segmentation: Boolean(segmentation), suggester: Boolean(suggester), catalog: Boolean(catalog) }, 'engine ready');
-  // Only what the engine created itself is closed with it (the default segmenter runs a worker thread).
-  const owned = opts.segmentation === undefined ? (segmentation as { segmenter?: { close?(): Promise<void> } } | undefined) : undefined;
-  const engine = new Engine({ config, store, blobs, deps, imageLimits, queue, logger: opts.logger, onClose: async () => void (await owned?.segmenter?.close?.()) });
+  const deps: EngineDeps = { encodeForUpload, ...opts.deps };
+  const queue = opts.queue ?? (await openJobQueue({ config, redisUrl: opts.env.redisUrl, storeKind: store.kind, log }));
+  log.info({ store: store.kind, queue: queue.kind, segmentation: Boolean(deps.segmentation), suggester: Boolean(deps.suggester), catalog: Boolean(deps.catalog) }, 'engine ready');
+  const engine = new Engine({ config, store, blobs, deps, imageLimits: opts.imageLimits ?? DEFAULT_LIMITS, queue, logger, onClose: opts.onClose });
   await engine.start();
   return engine;
 }
@@ -86,67 +64,4 @@ function storeKind(keyv: Keyv): StateStore['kind'] {
   if (adapter?.opts?.dialect === 'sqlite') return 'sqlite';
   if (typeof adapter?.getClient === 'function') return 'redis';
   return 'custom';
-}
-
-function readImageLimits(): ImageLimits {
-  try {
-    const { images } = loadConfig({ sections: ['images'] });
-    return { maxPixels: images.maxPixels, maxBytes: images.maxBytes };
-  } catch {
-    return DEFAULT_LIMITS;
-  }
-}
-
-/** Imports a sibling module by relative path; undefined (logged) when it is missing or broken. */
-async function lazy<T>(specifier: string): Promise<T | undefined> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (err) {
-    getLogger().warn({ module: specifier, err: err instanceof Error ? err.message : String(err) }, 'engine dependency not available');
-    return undefined;
-  }
-}
-
-async function defaultSegmentation(env: EnvSettings): Promise<Segmentation | undefined> {
-  const m = await lazy<{ createSegmenter(o: { env: EnvSettings }): unknown; SegmentationService: new (s: unknown) => Segmentation }>('../providers/segment/index.js');
-  if (!m?.createSegmenter || !m.SegmentationService) return undefined;
-  try {
-    return new m.SegmentationService(m.createSegmenter({ env }));
-  } catch (err) {
-    getLogger().warn({ err }, 'segmentation could not start; part edits are unavailable');
-    return undefined;
-  }
-}
-
-async function defaultPlanner(env: EnvSettings): Promise<Planner> {
-  const m = await lazy<{ createPlanner(o: { env: EnvSettings }): Planner }>('../providers/llm/index.js');
-  if (m?.createPlanner) return m.createPlanner({ env });
-  // Without a planner nothing can be understood: every instruction gets the clarifying question.
-  return { name: 'none', plan: async () => ({ commands: [], rejected: [], planner: 'none' }) };
-}
-
-async function defaultSuggester(env: EnvSettings): Promise<Suggester | undefined> {
-  const m = await lazy<{ createSuggester(o: { env: EnvSettings }): Suggester }>('../providers/llm/index.js');
-  return m?.createSuggester ? m.createSuggester({ env }) : undefined;
-}
-
-async function defaultExecutor(env: EnvSettings): Promise<Executor> {
-  const m = await lazy<{ createExecutor(o: { env: EnvSettings }): Executor }>('../pipeline/execute/index.js');
-  if (m?.createExecutor) return m.createExecutor({ env });
-  return {
-    needsSegmentation: () => false,
-    execute: async () => {
-      throw new UserFacingError('common.not_available', { feature: 'execute' });
-    },
-  };
-}
-
-async function defaultCatalog(): Promise<CommandCatalog | undefined> {
-  const m = await lazy<{ CommandLanguage: { load(): CommandCatalog } }>('../pipeline/commands/index.js');
-  try {
-    return m?.CommandLanguage?.load();
-  } catch (err) {
-    getLogger().warn({ err }, 'command language could not load');
-    return undefined;
-  }
 }

@@ -4,7 +4,7 @@ import type { Locale } from '../i18n/index.js';
  * The neutral conversation model shared by every platform (vercel/chat style): adapters translate
  * platform events into these types and render `Reply` back; all decisions live in the engine.
  */
-export type Platform = 'discord' | 'slack' | 'feishu' | 'web' | 'test';
+export type Platform = 'discord' | 'slack' | 'feishu' | 'web';
 
 /** Where a conversation happens. `thread` is the root message / thread id that groups a session. */
 export interface ThreadRef {
@@ -20,7 +20,10 @@ export interface UserRef {
   name?: string;
 }
 
-/** An attachment that is downloaded only when the engine needs its bytes. */
+/**
+ * An attachment, as plain data: the engine asks the platform's adapter for its bytes
+ * (`ChatAdapter.download`) only when it needs them, so an event can be stored and resumed.
+ */
 export interface ImageRef {
   /** Stable platform id of the file (for dedupe and logs). */
   id: string;
@@ -28,7 +31,10 @@ export interface ImageRef {
   mimeType?: string;
   /** Size in bytes when the platform reports it (checked before download). */
   size?: number;
-  fetch(signal?: AbortSignal): Promise<Buffer>;
+  /** Where the adapter downloads it from, when the platform gives a URL. */
+  url?: string;
+  /** Anything else the adapter needs to download it (Feishu: the message id). */
+  meta?: Record<string, string>;
 }
 
 export interface IncomingMessage {
@@ -145,35 +151,52 @@ export interface MessageRef {
   id: string;
 }
 
+/**
+ * Per-event state a platform needs to answer that event (Discord: the interaction token and its
+ * deferred reply). Plain JSON, opaque to the engine: it travels with the event and with the jobs
+ * the event starts, and is handed back to the adapter on every reply.
+ */
+export type ReplyContext = Readonly<Record<string, unknown>>;
+
 /** Everything a platform adapter offers the engine. Adapters translate; they never decide. */
 export interface ChatAdapter {
   readonly platform: Platform;
   /** Posts a reply in the thread; returns a ref that `update` can edit later. */
-  send(thread: ThreadRef, reply: Reply): Promise<MessageRef>;
+  send(thread: ThreadRef, reply: Reply, ctx?: ReplyContext): Promise<MessageRef>;
   /** Edits a message in place (progress, final result). Images may be re-uploaded. */
-  update(message: MessageRef, reply: Reply): Promise<void>;
+  update(message: MessageRef, reply: Reply, ctx?: ReplyContext): Promise<void>;
   /** Shows a reply to one user only; falls back to `send` where the platform has no ephemeral messages. */
-  sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply): Promise<void>;
+  sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply, ctx?: ReplyContext): Promise<void>;
   /** Largest upload the platform accepts in this thread, in bytes. */
-  uploadLimit(thread: ThreadRef): number;
+  uploadLimit(thread: ThreadRef, ctx?: ReplyContext): number;
+  /** The bytes of an attachment of an event this adapter's bot delivered. */
+  download(image: ImageRef, signal?: AbortSignal): Promise<Buffer>;
+  /** The engine has finished with an event (Discord removes a "thinking…" placeholder nobody filled). */
+  settle?(ctx: ReplyContext): Promise<void>;
 }
 
-/** What adapters call. The engine acknowledges nothing itself: adapters ack the platform first. */
-export interface EngineApi {
-  /** A message (photo and/or text) in a thread; the engine answers through `adapter`. */
-  handleMessage(message: IncomingMessage, adapter: ChatAdapter): Promise<void>;
-  /** A slash command or context-menu command. */
-  handleCommand(invocation: CommandInvocation, adapter: ChatAdapter): Promise<void>;
-  /** A button click or select choice. */
-  handleAction(action: ActionEvent, adapter: ChatAdapter): Promise<void>;
+/** One inbound event, as every bot hands it to the engine. */
+export type InboundEvent =
+  | { kind: 'message'; message: IncomingMessage }
+  | { kind: 'command'; command: CommandInvocation }
+  | { kind: 'action'; action: ActionEvent };
+
+/**
+ * The one way into the engine. Resolves when the event has been handled (answers sent; jobs it
+ * started may still run). Re-deliveries of an event id are dropped here, nowhere else.
+ */
+export type Deliver = (event: InboundEvent, ctx?: ReplyContext) => Promise<void>;
+
+/** What bots may ask the engine besides delivering events. */
+export interface ThreadQuery {
   /**
-   * Whether the engine is already editing in this thread (Slack/Feishu follow-ups without a mention).
-   * Optional `user`: answer only for someone who may steer the thread (the owner by default).
+   * Whether the engine is already editing in this thread (Slack/Feishu/Discord follow-ups without
+   * a mention). With `user`, only when that user may steer it (the owner by default).
    */
-  isActiveThread(thread: ThreadRef, user?: UserRef): Promise<boolean>;
-  /**
-   * Optional: a bot calls this once it can send, so the engine can report jobs a previous process
-   * left unfinished on that platform (they are also reported on the platform's first event).
-   */
-  registerAdapter?(adapter: ChatAdapter): Promise<void>;
+  isActive(thread: ThreadRef, user?: UserRef): Promise<boolean>;
+}
+
+/** The event's identity in logs and dedupe. */
+export function eventOf(event: InboundEvent): IncomingMessage | ActionEvent {
+  return event.kind === 'message' ? event.message : event.kind === 'command' ? event.command : event.action;
 }

@@ -3,9 +3,8 @@ import sharp from 'sharp';
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
-import { startDiscordBot } from '../../src/bots/discord/index.js';
-import type { BotHandle } from '../../src/bots/types.js';
-import { makeEngine, meanColor, photo } from '../../src/engine/testing.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
+import { makeEngine, meanColor, photo } from '../support/engine-fakes.js';
 import type { Engine } from '../../src/engine/index.js';
 import { APP_ID, CHANNEL_ID, FakeDiscord, type StoredMessage } from './fake-discord.js';
 import { PUBLIC, signed } from './signing.js';
@@ -31,7 +30,7 @@ describe('Discord ↔ engine: a whole editing session', () => {
         ? { DISCORD_TOKEN: 'fake-bot-token', DISCORD_APP_ID: APP_ID, DISCORD_API_URL: fake.apiUrl }
         : { DISCORD_PUBLIC_KEY: PUBLIC, DISCORD_APP_ID: APP_ID, DISCORD_API_URL: fake.apiUrl },
     );
-    const bot: BotHandle = await startDiscordBot({ env, engine, http, logger: getLogger() });
+    const bot: TestBot = await startTestBot('discord', { env, engine, http, logger: getLogger() });
     cleanups.push(() => bot.stop());
     let deliver: (payload: unknown) => Promise<void>;
     if (mode === 'gateway') {

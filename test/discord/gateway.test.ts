@@ -3,8 +3,7 @@ import sharp from 'sharp';
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
-import { startDiscordBot } from '../../src/bots/discord/index.js';
-import type { BotHandle } from '../../src/bots/types.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { APP_ID, BOT_ID, CHANNEL_ID, FakeDiscord } from './fake-discord.js';
 import { StubEngine, solidPng } from './stub-engine.js';
 
@@ -12,13 +11,13 @@ const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe('Discord gateway mode against a loopback Discord', () => {
   let fake: FakeDiscord;
-  let bot: BotHandle;
+  let bot: TestBot;
   const engine = new StubEngine();
 
   beforeAll(async () => {
     fake = await new FakeDiscord().start();
     const env = readEnv({ DISCORD_TOKEN: 'fake-bot-token', DISCORD_APP_ID: APP_ID, DISCORD_API_URL: fake.apiUrl, PATH: '', HOME: '' });
-    bot = await startDiscordBot({ env, engine, http: new HttpServer(), logger: getLogger() });
+    bot = await startTestBot('discord', { env, engine, http: new HttpServer(), logger: getLogger() });
     await fake.waitForReady();
     for (let i = 0; i < 100 && (await bot.health()).state !== 'ok'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await bot.health()).state).toBe('ok');
@@ -141,10 +140,13 @@ describe('Discord gateway mode against a loopback Discord', () => {
     await engine.until(() => engine.commands.length === before + 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(engine.commands.length).toBe(before + 1);
+    // The re-delivery's acknowledgement is refused by Discord (40060, already acknowledged); the
+    // engine drops the event by its id, so nothing is answered twice.
     const callbacks = fake.requests.filter((r) => r.route === `/interactions/${status.id}/${status.token}/callback`);
-    expect(callbacks).toHaveLength(1);
+    expect(callbacks.length).toBeGreaterThanOrEqual(1);
     // /status is answered privately.
     expect(callbacks[0].json).toMatchObject({ type: 5, data: { flags: 64 } });
+    expect([...fake.messages.values()].filter((m) => m.content === 'All services up')).toHaveLength(1);
   });
 
   it('/settings passes its options to the engine under the engine\'s names and answers privately', async () => {
@@ -204,7 +206,7 @@ describe('Discord gateway mode against a loopback Discord', () => {
     const msg = engine.messages.at(-1)!;
     expect(msg).toMatchObject({ eventId: id, text: 'make the shirt white', thread: { channel: CHANNEL_ID, thread: id } });
     expect(msg.images).toHaveLength(1);
-    expect((await msg.images[0].fetch()).equals(photo)).toBe(true);
+    expect((await bot.bot.adapter.download(msg.images[0]!)).equals(photo)).toBe(true);
     expect(fake.threads.get(id)).toMatchObject({ parent_id: CHANNEL_ID });
     expect([...fake.messages.values()].some((m) => m.channel_id === id && m.content === 'Got it: make the shirt white')).toBe(true);
   });
@@ -224,7 +226,7 @@ describe('Discord gateway without the Message Content intent enabled', () => {
     fake.refusedIntents = 32768; // MessageContent not enabled in the "portal"
     const engine = new StubEngine();
     const env = readEnv({ DISCORD_TOKEN: 'fake-bot-token', DISCORD_API_URL: fake.apiUrl });
-    const bot = await startDiscordBot({ env, engine, http: new HttpServer(), logger: getLogger() });
+    const bot = await startTestBot('discord', { env, engine, http: new HttpServer(), logger: getLogger() });
     try {
       for (let i = 0; i < 100 && (await bot.health()).state !== 'ok'; i++) await new Promise((r) => setTimeout(r, 100));
       expect((await bot.health()).state).toBe('ok');

@@ -3,15 +3,14 @@ import sharp from 'sharp';
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
-import { startDiscordBot } from '../../src/bots/discord/index.js';
-import type { BotHandle } from '../../src/bots/types.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { APP_ID, CHANNEL_ID, FakeDiscord } from './fake-discord.js';
 import { StubEngine, solidPng } from './stub-engine.js';
 import { KEY, OTHER_KEY, PUBLIC, signed } from './signing.js';
 
 describe('Discord HTTP interactions mode', () => {
   let fake: FakeDiscord;
-  let bot: BotHandle;
+  let bot: TestBot;
   let http: HttpServer;
   let endpoint: string;
   const engine = new StubEngine();
@@ -21,7 +20,7 @@ describe('Discord HTTP interactions mode', () => {
     http = new HttpServer();
     // No bot token: everything goes through the interaction webhooks.
     const env = readEnv({ DISCORD_PUBLIC_KEY: PUBLIC, DISCORD_APP_ID: APP_ID, DISCORD_API_URL: fake.apiUrl });
-    bot = await startDiscordBot({ env, engine, http, logger: getLogger() });
+    bot = await startTestBot('discord', { env, engine, http, logger: getLogger() });
     const addr = await http.listen('127.0.0.1', 0);
     endpoint = `http://127.0.0.1:${addr.port}/discord/interactions`;
   });
@@ -114,7 +113,7 @@ describe('Discord interactions endpoint while Discord itself is unreachable', ()
   it('still verifies and answers PING, and reports the gateway as not connected', async () => {
     const http = new HttpServer();
     const env = readEnv({ DISCORD_TOKEN: 'tok', DISCORD_PUBLIC_KEY: PUBLIC, DISCORD_APP_ID: APP_ID, DISCORD_API_URL: 'http://127.0.0.1:9/api' });
-    const bot = await startDiscordBot({ env, engine: new StubEngine(), http, logger: getLogger() });
+    const bot = await startTestBot('discord', { env, engine: new StubEngine(), http, logger: getLogger() });
     const { port } = await http.listen('127.0.0.1', 0);
     try {
       const body = JSON.stringify({ id: '1', type: 1, application_id: APP_ID, token: 'x', version: 1 });

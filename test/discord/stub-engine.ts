@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import type { ActionEvent, ChatAdapter, CommandInvocation, EngineApi, IncomingMessage, ThreadRef } from '../../src/engine/types.js';
+import type { StubEngine as StubEngineContract } from '../support/bot-harness.js';
+import type { ActionEvent, ChatAdapter, CommandInvocation, IncomingMessage, ThreadRef } from '../../src/engine/types.js';
 
 export async function solidPng(width: number, height: number, rgb: { r: number; g: number; b: number }): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: rgb } }).png().toBuffer();
@@ -9,7 +10,7 @@ export async function solidPng(width: number, height: number, rgb: { r: number; 
  * An EngineApi that records what the adapter hands it and answers like the engine would: a proposal
  * with an image, buttons and a select; "apply" edits the photo (brighter) and offers undo.
  */
-export class StubEngine implements EngineApi {
+export class StubEngine implements StubEngineContract {
   readonly commands: CommandInvocation[] = [];
   readonly actions: ActionEvent[] = [];
   readonly messages: IncomingMessage[] = [];
@@ -46,7 +47,7 @@ export class StubEngine implements EngineApi {
       }
       let image: Buffer | undefined;
       try {
-        image = inv.images[0] ? await inv.images[0].fetch() : undefined;
+        image = inv.images[0] ? await adapter.download(inv.images[0]) : undefined;
       } catch (err) {
         this.fetchErrors.push(err);
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TestAdapter } from '../../src/engine/index.js';
+import { TestAdapter } from '../support/test-adapter.js';
 import { fakeExecutor, makeEngine, photo } from './fakes.js';
 
 describe('many threads at once', () => {

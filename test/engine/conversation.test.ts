@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
-import { TestAdapter } from '../../src/engine/index.js';
+import { TestAdapter } from '../support/test-adapter.js';
 import { fakeExecutor, fakeSegmentation, makeEngine, meanColor, photo } from './fakes.js';
 
 describe('a conversation through the test adapter', () => {
@@ -127,8 +127,8 @@ describe('a conversation through the test adapter', () => {
     const { engine } = await makeEngine();
     const chat = new TestAdapter(engine);
     const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], eventId: 'evt-1' });
-    await Promise.all([engine.handleMessage(msg, chat), engine.handleMessage(msg, chat)]);
-    await engine.handleMessage(msg, chat);
+    await Promise.all([engine.deliver({ kind: 'message', message: msg }), engine.deliver({ kind: 'message', message: msg })]);
+    await engine.deliver({ kind: 'message', message: msg });
     expect(chat.replies('T1', { kind: 'ack' })).toHaveLength(1);
     expect(chat.replies('T1', { kind: 'proposal' })).toHaveLength(1);
   });
@@ -163,7 +163,7 @@ describe('a conversation through the test adapter', () => {
     expect(reply.kind).toBe('error');
     expect(reply.text).toMatch(/not an image I can read/);
 
-    await chat.post({ text: 'brighter', thread: 'T4', images: [{ id: 'f1', fetch: () => Promise.reject(new Error('ECONNRESET')) }] });
+    await chat.post({ text: 'brighter', thread: 'T4', images: [{ id: 'not-on-the-platform-any-more' }] });
     expect(chat.last('T4')!.reply.text).toBe('I could not download your photo. Please send it again.');
 
     await chat.post({ text: 'hi', thread: 'T2', otherFiles: ['notes.pdf'] });
@@ -179,7 +179,7 @@ describe('a conversation through the test adapter', () => {
     await chat.post({ text: 'make it brighter' });
     expect(chat.replies('T1')).toHaveLength(1);
     expect(chat.last('T1')!.reply.text).toMatch(/send a photo first/);
-    expect(await engine.isActiveThread(chat.thread('T1'))).toBe(false);
+    expect(await engine.isActive(chat.thread('T1'))).toBe(false);
   });
 
   it('reports a backend failure with a Retry button that works', async () => {
@@ -317,9 +317,9 @@ describe('thread ownership', () => {
     const { engine } = await makeEngine();
     const chat = new TestAdapter(engine);
     await chat.post({ text: 'brighter', images: [await photo()], user: { id: 'U1', name: 'alice' } });
-    expect(await engine.isActiveThread(chat.thread('T1'))).toBe(true);
-    expect(await engine.isActiveThread(chat.thread('T1'), { id: 'U1' })).toBe(true);
-    expect(await engine.isActiveThread(chat.thread('T1'), { id: 'U2' })).toBe(false);
+    expect(await engine.isActive(chat.thread('T1'))).toBe(true);
+    expect(await engine.isActive(chat.thread('T1'), { id: 'U1' })).toBe(true);
+    expect(await engine.isActive(chat.thread('T1'), { id: 'U2' })).toBe(false);
   });
 });
 
@@ -342,7 +342,7 @@ describe('operations', () => {
     expect(chat.last('T1')!.reply.text).toMatch(/restarting right now/);
     expect(executor.log).toHaveLength(0);
     // The click was not used up: the same button works on the next engine (same store).
-    (engine as unknown as { closed: boolean }).closed = false;
+    engine.ctx.closed = false;
     await chat.click(/^Adjust/);
     await chat.waitUntilIdle();
     expect(executor.log).toHaveLength(1);

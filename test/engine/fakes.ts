@@ -1,1 +1,2 @@
-export * from '../../src/engine/testing.js';
+export * from '../support/engine-fakes.js';
+export { TestAdapter } from '../support/test-adapter.js';

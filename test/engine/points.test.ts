@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEngine, memoryStore, MemoryBlobStore, TestAdapter } from '../../src/engine/index.js';
+import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
+import { TestAdapter } from '../support/test-adapter.js';
 import { OfflineInterpreter } from '../../src/providers/llm/index.js';
 import { fakeSegmentation, photo, testEnv } from './fakes.js';
+import { realEngineOptions } from '../support/engine-fakes.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'engine-points-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ async function bandMean(data: Buffer, from: number, to: number): Promise<number[
 async function engineWithRealPlanner() {
   const planner = new OfflineInterpreter();
   const asked: (readonly string[])[] = [];
-  const engine = await createEngine({
+  const engine = await createEngine(realEngineOptions({
     env: testEnv(dataDir),
     store: memoryStore(),
     blobs: new MemoryBlobStore(),
@@ -32,7 +34,7 @@ async function engineWithRealPlanner() {
     planner: { name: planner.name, health: () => planner.health(), plan: (req) => (asked.push(req.labels), planner.plan(req)) },
     suggester: null,
     config: { jobs: { progressIntervalMs: 0 } } as never,
-  });
+  }));
   return { engine, asked };
 }
 

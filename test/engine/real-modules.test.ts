@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEngine, memoryStore, MemoryBlobStore, TestAdapter } from '../../src/engine/index.js';
+import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
+import { TestAdapter } from '../support/test-adapter.js';
 import { fakePlanner, fakeSegmentation, meanColor, photo, testEnv } from './fakes.js';
+import { realEngineOptions } from '../support/engine-fakes.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'engine-real-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -15,7 +17,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
  */
 describe('the engine with the real pipeline modules', () => {
   it('recolours the shirt through the real executor and returns a full-resolution PNG', async () => {
-    const engine = await createEngine({
+    const engine = await createEngine(realEngineOptions({
       env: testEnv(dataDir),
       store: memoryStore(),
       blobs: new MemoryBlobStore(),
@@ -23,7 +25,7 @@ describe('the engine with the real pipeline modules', () => {
       planner: fakePlanner(),
       suggester: null,
       config: { jobs: { progressIntervalMs: 0 } } as never,
-    });
+    }));
     const chat = new TestAdapter(engine);
     await chat.post({ text: 'make the shirt red', images: [await photo('#808080', 60, 45)] });
     const proposal = chat.last('T1')!.reply;
@@ -43,14 +45,14 @@ describe('the engine with the real pipeline modules', () => {
   });
 
   it('without a segmentation model, whole-photo edits still run and part edits are explained', async () => {
-    const engine = await createEngine({
+    const engine = await createEngine(realEngineOptions({
       env: testEnv(dataDir),
       store: memoryStore(),
       blobs: new MemoryBlobStore(),
       planner: fakePlanner(),
       suggester: null,
       config: { jobs: { progressIntervalMs: 0 } } as never,
-    });
+    }));
     const chat = new TestAdapter(engine);
     await chat.post({ text: 'make the shirt red, brighter', images: [await photo('#808080', 60, 45)] });
     const proposal = chat.last('T1')!.reply;
@@ -66,13 +68,13 @@ describe('the engine with the real pipeline modules', () => {
 
 describe('the engine with every real module but the segmentation model', () => {
   it('understands an English and a Chinese instruction with the offline interpreter and runs a local edit', async () => {
-    const engine = await createEngine({
+    const engine = await createEngine(realEngineOptions({
       env: testEnv(dataDir),
       store: memoryStore(),
       blobs: new MemoryBlobStore(),
       segmentation: fakeSegmentation(),
       config: { jobs: { progressIntervalMs: 0 } } as never,
-    });
+    }));
     const chat = new TestAdapter(engine);
     await chat.post({ text: 'change the background to a beach, make the shirt white', images: [await photo('#808080', 60, 45)] });
     const proposal = chat.last('T1')!.reply;
@@ -102,7 +104,7 @@ describe('the engine with every real module but the segmentation model', () => {
   });
 
   it('answers a photo without words with the offline suggestions', async () => {
-    const engine = await createEngine({ env: testEnv(dataDir), store: memoryStore(), blobs: new MemoryBlobStore(), segmentation: fakeSegmentation() });
+    const engine = await createEngine(realEngineOptions({ env: testEnv(dataDir), store: memoryStore(), blobs: new MemoryBlobStore(), segmentation: fakeSegmentation() }));
     const chat = new TestAdapter(engine);
     await chat.post({ images: [await photo('#202020', 60, 45)] });
     const reply = chat.last('T1')!.reply;

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, MemoryBlobStore, openStore, TestAdapter, type StateStore } from '../../src/engine/index.js';
+import { createEngine, MemoryBlobStore, openStore, type StateStore } from '../../src/engine/index.js';
+import { TestAdapter } from '../support/test-adapter.js';
 import { freePort, hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo, testEnv } from './fakes.js';
+import { engineOptions } from '../support/engine-fakes.js';
 
 /** Two engine instances sharing one Redis, as in a scaled-out deployment. */
 describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
@@ -22,7 +24,7 @@ describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
     const store = await openStore({ dataDir: '/nonexistent', redisUrl: url, namespace: 'cie', onUnavailable: 'fail' });
     stores.push(store);
     const executor = fakeExecutor();
-    const engine = await createEngine({
+    const engine = await createEngine(engineOptions({
       env: testEnv(),
       store,
       blobs: shared,
@@ -33,7 +35,7 @@ describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
       catalog,
       renderOverlay: null,
       config: { jobs: { progressIntervalMs: 0 } } as never,
-    });
+    }));
     return { engine, executor, store };
   }
   const shared = new MemoryBlobStore();
@@ -43,8 +45,9 @@ describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
     const b = await instance();
     expect(a.store.kind).toBe('redis');
     const chat = new TestAdapter(a.engine);
+    b.engine.attach(chat);
     const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], eventId: 'shared-event' });
-    await Promise.all([a.engine.handleMessage(msg, chat), b.engine.handleMessage(msg, chat)]);
+    await Promise.all([a.engine.deliver({ kind: 'message', message: msg }), b.engine.deliver({ kind: 'message', message: msg })]);
     expect(chat.replies('T1', { kind: 'ack' })).toHaveLength(1);
     expect(chat.replies('T1', { kind: 'proposal' })).toHaveLength(1);
 
@@ -58,7 +61,7 @@ describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
   it("leaves a live instance's running job alone and reports it once that instance is gone", async () => {
     const a = await instance();
     const hanging = fakeExecutor({ hang: true });
-    const aEngine = await createEngine({
+    const aEngine = await createEngine(engineOptions({
       env: testEnv(),
       store: a.store,
       blobs: shared,
@@ -68,21 +71,23 @@ describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
       executor: hanging,
       catalog,
       renderOverlay: null,
-    });
+    }));
     const chat = new TestAdapter(aEngine);
     await chat.post({ text: 'brighter', images: [await photo()], thread: 'R1' });
     await chat.click(/^Adjust/, { thread: 'R1' });
     while (hanging.started === 0) await new Promise((r) => setTimeout(r, 5));
 
     const b = await instance();
-    await b.engine.registerAdapter(chat);
+    b.engine.attach(chat);
+    await b.engine.recover(chat.platform);
     expect(chat.threadMessages('R1').some((m) => m.reply.kind === 'error')).toBe(false);
 
     // Instance A dies: its heartbeat lapses.
-    await a.store.delete(`hb:${aEngine.instanceId}`);
-    clearInterval((aEngine as unknown as { heartbeat?: NodeJS.Timeout }).heartbeat);
+    await a.store.delete(`hb:${aEngine.ctx.instanceId}`);
+    clearInterval((aEngine as unknown as { recovery: { heartbeat?: NodeJS.Timeout } }).recovery.heartbeat);
     const c = await instance();
-    await c.engine.registerAdapter(chat);
+    c.engine.attach(chat);
+    await c.engine.recover(chat.platform);
     const job = chat.threadMessages('R1').find((m) => m.reply.kind === 'error')!;
     expect(job.reply.text).toMatch(/interrupted because the bot restarted/);
   });

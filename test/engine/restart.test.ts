@@ -2,9 +2,11 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, openStore, TestAdapter } from '../../src/engine/index.js';
+import { createEngine, openStore } from '../../src/engine/index.js';
+import { TestAdapter } from '../support/test-adapter.js';
 import type { Engine } from '../../src/engine/index.js';
 import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, fakeSuggester, meanColor, photo, testEnv } from './fakes.js';
+import { engineOptions } from '../support/engine-fakes.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -12,7 +14,7 @@ afterEach(() => {
 });
 
 async function boot(dataDir: string, executor = fakeExecutor()): Promise<{ engine: Engine; executor: ReturnType<typeof fakeExecutor> }> {
-  const engine = await createEngine({
+  const engine = await createEngine(engineOptions({
     env: testEnv(dataDir),
     segmentation: fakeSegmentation(),
     planner: fakePlanner(),
@@ -21,7 +23,7 @@ async function boot(dataDir: string, executor = fakeExecutor()): Promise<{ engin
     catalog,
     renderOverlay: null,
     config: { jobs: { progressIntervalMs: 0 } } as never,
-  });
+  }));
   return { engine, executor };
 }
 
@@ -37,7 +39,7 @@ describe('state survives a restart (SQLite under DATA_DIR)', () => {
 
     const second = await boot(dataDir);
     chat.attach(second.engine);
-    expect(await second.engine.isActiveThread(chat.thread('T1'))).toBe(true);
+    expect(await second.engine.isActive(chat.thread('T1'))).toBe(true);
     await chat.clickId(button.button.id, { message: button.message.ref });
     await chat.waitUntilIdle();
     expect(second.executor.log).toHaveLength(1);
@@ -65,10 +67,11 @@ describe('state survives a restart (SQLite under DATA_DIR)', () => {
     const first = await boot(dataDir);
     const chat = new TestAdapter(first.engine);
     const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], eventId: 'redelivered' });
-    await first.engine.handleMessage(msg, chat);
+    await first.engine.deliver({ kind: 'message', message: msg });
     await first.engine.close();
     const second = await boot(dataDir);
-    await second.engine.handleMessage(msg, chat);
+    chat.attach(second.engine);
+    await second.engine.deliver({ kind: 'message', message: msg });
     expect(chat.replies('T1', { kind: 'ack' })).toHaveLength(1);
     await second.engine.close();
   });
@@ -86,7 +89,8 @@ describe('state survives a restart (SQLite under DATA_DIR)', () => {
 
     const second = await boot(dataDir);
     chat.attach(second.engine);
-    await second.engine.registerAdapter(chat);
+    second.engine.attach(chat);
+    await second.engine.recover(chat.platform);
     const job = chat.threadMessages('T1').find((m) => m.reply.kind === 'error')!;
     expect(job.reply.text).toMatch(/interrupted because the bot restarted/);
     await chat.click('Retry with new seed');

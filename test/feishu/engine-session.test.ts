@@ -1,9 +1,10 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startFeishuBot } from '../../src/bots/feishu/index.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { readEnv } from '../../src/config/env.js';
 import type { Command, ExecuteRequest, ExecuteResult, Executor, Planner, Segmentation } from '../../src/engine/deps.js';
 import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
+import { engineOptions } from '../support/engine-fakes.js';
 import type { LabelMap } from '../../src/pipeline/types.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
@@ -100,7 +101,7 @@ afterEach(async () => {
 async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
   const fake = await startFakeFeishu();
   cleanups.push(() => fake.close());
-  const engine = await createEngine({
+  const engine = await createEngine(engineOptions({
     env: readEnv({ DATA_DIR: '/nonexistent-feishu-test-dir' }),
     store: memoryStore(),
     blobs: new MemoryBlobStore(),
@@ -114,7 +115,7 @@ async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
     },
     renderOverlay: null,
     config: { jobs: { progressIntervalMs: 0 } } as never,
-  });
+  }));
   const http = new HttpServer();
   const key = 'engine-session-key';
   const env = readEnv({
@@ -125,7 +126,7 @@ async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
     FEISHU_ENCRYPT_KEY: key,
     FEISHU_VERIFICATION_TOKEN: 'verify-token',
   });
-  const bot = await startFeishuBot({ env, engine, http, logger: getLogger() });
+  const bot = await startTestBot('feishu', { env, engine, http, logger: getLogger() });
   cleanups.push(() => bot.stop());
 
   let push: (payload: Record<string, unknown>) => Promise<unknown>;
@@ -173,7 +174,7 @@ async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
   expect(runAll.value.s).toMatch(/\.pick$/);
   const proposal = cardsOf(fake).find((c) => c.id === runAll.card)!;
   expect(proposal.elements.some((e) => e.tag === 'multi_select_static')).toBe(true);
-  expect(proposal.elements.filter((e) => e.tag === 'button' && /\.c\d+$/.test(e.behaviors?.[0]?.value.a ?? ''))).toHaveLength(2);
+  expect(proposal.elements.filter((e) => e.tag === 'button' && /\.run\d+$/.test(e.behaviors?.[0]?.value.a ?? ''))).toHaveLength(2);
 
   // Someone else's click is refused with an "only visible to you" card in the group, nothing public.
   const publicBefore = fake.sent.length;

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
-import { startFeishuBot } from '../../src/bots/feishu/index.js';
-import type { BotHandle } from '../../src/bots/types.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
 import {
@@ -140,7 +139,7 @@ describe('Feishu bot, whole session against the loopback Open Platform', () => {
     cleanups.push(() => fake.close());
     const engine = new StubEngine();
     const env = readEnv({ FEISHU_APP_ID: APP_ID, FEISHU_APP_SECRET: APP_SECRET, FEISHU_DOMAIN: fake.url });
-    const bot: BotHandle = await startFeishuBot({ env, engine, http: new HttpServer(), logger: getLogger() });
+    const bot: TestBot = await startTestBot('feishu', { env, engine, http: new HttpServer(), logger: getLogger() });
     cleanups.push(() => bot.stop());
     await vi.waitFor(() => expect(fake.wsConnections()).toBe(1), { timeout: 10_000 });
     await vi.waitFor(async () => expect((await bot.health()).state).toBe('ok'));
@@ -165,7 +164,7 @@ describe('Feishu bot, whole session against the loopback Open Platform', () => {
       FEISHU_ENCRYPT_KEY: ENCRYPT_KEY,
       FEISHU_VERIFICATION_TOKEN: VERIFY_TOKEN,
     });
-    const bot = await startFeishuBot({ env, engine, http, logger: getLogger() });
+    const bot = await startTestBot('feishu', { env, engine, http, logger: getLogger() });
     cleanups.push(() => bot.stop());
     const addr = await http.listen('127.0.0.1', 0);
     cleanups.push(() => http.close());

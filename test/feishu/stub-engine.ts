@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import type { ActionEvent, ChatAdapter, EngineApi, IncomingMessage, MessageRef, Reply, ThreadRef } from '../../src/engine/types.js';
+import type { StubEngine as StubEngineContract } from '../support/bot-harness.js';
+import type { ActionEvent, ChatAdapter, IncomingMessage, MessageRef, Reply, ThreadRef } from '../../src/engine/types.js';
 
 export async function solidPng(r: number, g: number, b: number, size = 32): Promise<Buffer> {
   return sharp({ create: { width: size, height: size, channels: 3, background: { r, g, b } } }).png().toBuffer();
@@ -9,7 +10,7 @@ export async function solidPng(r: number, g: number, b: number, size = 32): Prom
  * A recording stand-in for the engine: answers a photo with a proposal card (text, image, buttons,
  * select), "run" edits the photo (progress patch, then the result), "undo" restores the original.
  */
-export class StubEngine implements EngineApi {
+export class StubEngine implements StubEngineContract {
   readonly messages: { message: IncomingMessage; image?: Buffer }[] = [];
   readonly actions: ActionEvent[] = [];
   readonly threads = new Map<string, { original: Buffer; card: MessageRef }>();
@@ -20,7 +21,7 @@ export class StubEngine implements EngineApi {
   }
 
   async handleMessage(message: IncomingMessage, adapter: ChatAdapter): Promise<void> {
-    const image = message.images[0] ? await message.images[0].fetch() : undefined;
+    const image = message.images[0] ? await adapter.download(message.images[0]) : undefined;
     this.messages.push({ message, image });
     const known = this.threads.get(this.key(message.thread));
     if (!image && known) {

@@ -4,7 +4,7 @@ import { FeishuAdapter } from '../../src/bots/feishu/adapter.js';
 import { renderCard } from '../../src/bots/feishu/card.js';
 import { ChatQueues } from '../../src/bots/feishu/chat-queue.js';
 import { isLarkDomain, resolveFeishuDomain } from '../../src/bots/feishu/client.js';
-import { startFeishuBot } from '../../src/bots/feishu/index.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { parseCardAction, parseReceiveEvent } from '../../src/bots/feishu/parse.js';
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
@@ -187,7 +187,7 @@ describe('Feishu adapter against the fake Open API', () => {
   it('webhook routes answer even when the Open API is unreachable at boot', async () => {
     const http = new HttpServer();
     const env = readEnv({ FEISHU_APP_ID: APP_ID, FEISHU_APP_SECRET: APP_SECRET, FEISHU_DOMAIN: 'http://127.0.0.1:9', FEISHU_MODE: 'webhook', FEISHU_VERIFICATION_TOKEN: 'tok' });
-    const bot = await startFeishuBot({ env, engine: new StubEngine(), http, logger: getLogger() });
+    const bot = await startTestBot('feishu', { env, engine: new StubEngine(), http, logger: getLogger() });
     const addr = await http.listen('127.0.0.1', 0);
     try {
       const res = await fetch(`http://127.0.0.1:${addr.port}/feishu/events`, { method: 'POST', body: JSON.stringify({ type: 'url_verification', token: 'tok', challenge: 'up' }) });
@@ -201,7 +201,7 @@ describe('Feishu adapter against the fake Open API', () => {
   it('long-connection health says down when Feishu refuses the credentials', async () => {
     const fake = await startFakeFeishu();
     const env = readEnv({ FEISHU_APP_ID: APP_ID, FEISHU_APP_SECRET: 'wrong-secret', FEISHU_DOMAIN: fake.url });
-    const bot = await startFeishuBot({ env, engine: new StubEngine(), http: new HttpServer(), logger: getLogger() });
+    const bot = await startTestBot('feishu', { env, engine: new StubEngine(), http: new HttpServer(), logger: getLogger() });
     try {
       await vi.waitFor(async () => expect((await bot.health()).state).toBe('down'));
       expect(fake.wsConnections()).toBe(0);

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { decryptFeishu, feishuSignature, verifyFeishuSignature } from '../../src/bots/feishu/crypto.js';
-import { startFeishuBot } from '../../src/bots/feishu/index.js';
-import type { BotHandle } from '../../src/bots/types.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
 import { APP_ID, APP_SECRET, cardActionEvent, encryptFeishu, messageEvent, signedRequest, startFakeFeishu, type FakeFeishu } from './fake-feishu.js';
@@ -35,7 +34,7 @@ describe('Feishu crypto', () => {
 interface Setup {
   fake: FakeFeishu;
   engine: StubEngine;
-  bot: BotHandle;
+  bot: TestBot;
   http: HttpServer;
   base: string;
 }
@@ -45,7 +44,7 @@ async function setup(extra: Record<string, string>): Promise<Setup> {
   const engine = new StubEngine();
   const http = new HttpServer();
   const env = readEnv({ FEISHU_APP_ID: APP_ID, FEISHU_APP_SECRET: APP_SECRET, FEISHU_DOMAIN: fake.url, FEISHU_MODE: 'webhook', ...extra });
-  const bot = await startFeishuBot({ env, engine, http, logger: getLogger() });
+  const bot = await startTestBot('feishu', { env, engine, http, logger: getLogger() });
   const addr = await http.listen('127.0.0.1', 0);
   return { fake, engine, bot, http, base: `http://127.0.0.1:${addr.port}` };
 }
@@ -70,7 +69,7 @@ async function flush(s: Setup, signed: (p: unknown) => { body: string; headers: 
   s.fake.resources.set(`om_flush_${n}/img_flush`, await solidPng(1, 2, 3));
   const res = await post(s, '/feishu/events', signed(messageEvent({ eventId: `ev_flush_${n}`, messageId: `om_flush_${n}`, messageType: 'image', content: { image_key: 'img_flush' } })));
   expect(res.status).toBe(200);
-  await vi.waitFor(() => expect(s.engine.messages.some((m) => m.message.eventId === `ev_flush_${n}`)).toBe(true));
+  await vi.waitFor(() => expect(s.engine.messages.some((m) => m.message.eventId === `om_flush_${n}`)).toBe(true));
 }
 
 describe('Feishu webhook mode with an encrypt key', () => {
@@ -125,7 +124,7 @@ describe('Feishu webhook mode with an encrypt key', () => {
     expect((await post(s, '/feishu/card', plain(click))).status).toBe(401);
 
     await flush(s, signed, 1);
-    expect(s.engine.messages.map((m) => m.message.eventId)).toEqual(['ev_flush_1']);
+    expect(s.engine.messages.map((m) => m.message.eventId)).toEqual(['om_flush_1']);
     expect(s.engine.actions).toEqual([]);
     // Nothing was sent for the forged requests: the only reply is the flush's proposal.
     await vi.waitFor(() => expect(s.fake.sent).toHaveLength(1));
@@ -145,7 +144,7 @@ describe('Feishu webhook mode with an encrypt key', () => {
     s.fake.messages.set('om_p2p', { message_id: 'om_p2p', chat_id: 'oc_p2p', msg_type: 'text', content: '{}' });
     await post(s, '/feishu/events', signed(messageEvent({ eventId: 'ev_p2p', messageId: 'om_p2p', chatId: 'oc_p2p', chatType: 'p2p', messageType: 'text', content: { text: 'change the shirt to white' } })));
     await flush(s, signed, 2);
-    expect(s.engine.messages.map((m) => m.message.eventId)).toEqual(['ev_flush_20', 'ev_p2p', 'ev_flush_2']);
+    expect(s.engine.messages.map((m) => m.message.eventId)).toEqual(['om_flush_20', 'om_p2p', 'om_flush_2']);
     expect(s.engine.messages[1].message).toMatchObject({ text: 'change the shirt to white', locale: 'en', thread: { channel: 'oc_p2p', thread: 'om_p2p' } });
   });
 
@@ -190,7 +189,7 @@ describe('Feishu webhook mode without an encrypt key', () => {
       // An encrypted body cannot be read without the key: refused.
       expect((await post(s, '/feishu/events', signedRequest(event, { encryptKey: 'x' }))).status).toBe(401);
       await flush(s, plain, 4);
-      expect(s.engine.messages.map((m) => m.message.eventId)).toEqual(['ev_flush_4']);
+      expect(s.engine.messages.map((m) => m.message.eventId)).toEqual(['om_flush_4']);
     } finally {
       await teardown(s);
     }

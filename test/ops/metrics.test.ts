@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TestAdapter } from '../../src/engine/index.js';
-import { fakeExecutor, makeEngine, photo } from '../../src/engine/testing.js';
+import { TestAdapter } from '../support/test-adapter.js';
+import { fakeExecutor, makeEngine, photo } from '../support/engine-fakes.js';
 import { registry } from '../../src/server/metrics.js';
 
 /** The value of one sample in the Prometheus text output (0 when absent). */
@@ -34,8 +34,8 @@ describe('/metrics follows what the engine does', () => {
     };
 
     const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], thread: 'P1' });
-    await engine.handleMessage(msg, chat);
-    await engine.handleMessage(msg, chat); // a re-delivery
+    await engine.deliver({ kind: 'message', message: msg });
+    await engine.deliver({ kind: 'message', message: msg }); // a re-delivery
     await chat.click(/^Adjust/, { thread: 'P1' });
     await chat.click(/^Adjust/, { thread: 'P1', eventId: 'second-click' }); // already pressed: refused
     await chat.post({ text: 'darker', thread: 'P1' });

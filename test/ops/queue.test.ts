@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
-import { createEngine, MemoryBlobStore, TestAdapter, type ChatAdapter, type Engine, type MessageRef, type Reply, type ThreadRef, type UserRef } from '../../src/engine/index.js';
-import type { BullJobQueue } from '../../src/engine/queue/bullmq.js';
-import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo } from '../../src/engine/testing.js';
+import { createEngine, MemoryBlobStore, type ChatAdapter, type Engine, type ImageRef, type MessageRef, type Reply, type ThreadRef, type UserRef } from '../../src/engine/index.js';
+import { TestAdapter } from '../support/test-adapter.js';
+import type { BullJobQueue } from '../../src/engine/jobs/queue/bullmq.js';
+import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo } from '../support/engine-fakes.js';
+import { engineOptions } from '../support/engine-fakes.js';
 import type { ExecuteRequest, Executor } from '../../src/engine/deps.js';
 import { eventsTotal } from '../../src/server/metrics.js';
 import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
@@ -13,7 +15,7 @@ import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
  * through its own adapter, as two replicas of the service talk to the same Slack workspace.
  */
 class InstanceAdapter implements ChatAdapter {
-  readonly platform = 'test' as const;
+  readonly platform = 'web' as const;
   sends = 0;
   constructor(private readonly chat: TestAdapter) {}
   send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
@@ -28,6 +30,9 @@ class InstanceAdapter implements ChatAdapter {
   }
   uploadLimit(): number {
     return this.chat.uploadLimit();
+  }
+  download(image: ImageRef): Promise<Buffer> {
+    return this.chat.download(image);
   }
 }
 
@@ -57,7 +62,7 @@ describe.skipIf(!hasRedis)('two service instances sharing one Redis (state + Bul
   /** An instance as `serve` builds it from REDIS_URL (store and queue on Redis), with instant fakes. */
   async function instance(chat: TestAdapter, ns: string, o: { executor?: Executor; queue?: Record<string, number>; concurrency?: Record<string, number>; jobs?: Record<string, number> } = {}) {
     const executor = (o.executor ?? fakeExecutor()) as ReturnType<typeof fakeExecutor>;
-    const engine = await createEngine({
+    const engine = await createEngine(engineOptions({
       env: readEnv({ DATA_DIR: '/nonexistent-ops-test', REDIS_URL: redis.url }),
       blobs,
       segmentation: fakeSegmentation(),
@@ -71,10 +76,11 @@ describe.skipIf(!hasRedis)('two service instances sharing one Redis (state + Bul
         storeUnavailable: 'fail',
         jobs: { ...o.jobs, progressIntervalMs: 0, concurrency: o.concurrency ?? { default: 1, local: 2 }, queue: { lockDurationMs: 1000, stalledIntervalMs: 250, maxStalledCount: 1, cancelPollMs: 100, ...o.queue } },
       } as never,
-    });
+    }));
     engines.push(engine);
     const adapter = new InstanceAdapter(chat);
-    await engine.registerAdapter(adapter);
+    engine.attach(adapter);
+    await engine.recover(adapter.platform);
     return { engine, adapter, executor };
   }
 
@@ -89,7 +95,7 @@ describe.skipIf(!hasRedis)('two service instances sharing one Redis (state + Bul
     const duplicatesBefore = (await eventsTotal.get()).values.find((v) => v.labels.outcome === 'duplicate' && v.labels.kind === 'message')?.value ?? 0;
 
     const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], eventId: 'delivered-twice' });
-    await Promise.all([a.engine.handleMessage(msg, a.adapter), b.engine.handleMessage(msg, b.adapter)]);
+    await Promise.all([a.engine.deliver({ kind: 'message', message: msg }), b.engine.deliver({ kind: 'message', message: msg })]);
     expect(chat.replies('T1', { kind: 'ack' })).toHaveLength(1);
     expect(chat.replies('T1', { kind: 'proposal' })).toHaveLength(1);
     const duplicatesAfter = (await eventsTotal.get()).values.find((v) => v.labels.outcome === 'duplicate' && v.labels.kind === 'message')?.value ?? 0;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestAdapter } from '../../src/engine/index.js';
-import { fakeExecutor, fakePlanner, makeEngine, photo } from '../../src/engine/testing.js';
+import { TestAdapter } from '../support/test-adapter.js';
+import { fakeExecutor, fakePlanner, makeEngine, photo } from '../support/engine-fakes.js';
 import type { ExecuteRequest, Executor, Planner } from '../../src/engine/deps.js';
 import { getLogger } from '../../src/util/logger.js';
 
@@ -91,7 +91,7 @@ describe('secrets never reach the logs', () => {
     expect(text).toContain('[redacted]');
     const lines = out.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.msg === 'job failed')).toMatchObject({ jobId: expect.any(String) });
-    expect(lines.find((l) => l.msg === 'engine failure')).toMatchObject({ eventId: expect.any(String), platform: 'test' });
+    expect(lines.find((l) => l.msg === 'engine failure')).toMatchObject({ eventId: expect.any(String), platform: 'web' });
     // What the user reads carries no secret either (a generic sentence with a reference).
     const replies = JSON.stringify(chat.log.map((r) => r.reply.text));
     expectNoSecrets(replies);

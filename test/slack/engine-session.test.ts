@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
-import { signSlackRequest } from '../../src/bots/slack/signature.js';
-import { startSlackBot, type SlackBotHandle } from '../../src/bots/slack/index.js';
+import { signSlackRequest } from '../support/slack-signing.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createEngine, MemoryBlobStore, type Engine } from '../../src/engine/index.js';
+import { engineOptions } from '../support/engine-fakes.js';
 import type { LabelMap } from '../../src/pipeline/types.js';
 import { APP_TOKEN, BOT_TOKEN, FakeSlack, blockActions, eventEnvelope, mentionEvent, type PostedMessage } from './fake-slack.js';
 import { solidPng } from './scripted-engine.js';
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 async function realEngine(): Promise<Engine> {
-  return createEngine({
+  return createEngine(engineOptions({
     env: readEnv({ DATA_DIR: dataDir }),
     store: new Keyv(),
     blobs: new MemoryBlobStore(),
@@ -77,7 +78,7 @@ async function realEngine(): Promise<Engine> {
       },
     },
     config: { jobs: { progressIntervalMs: 0 } } as never,
-  });
+  }));
 }
 
 function buttonByLabel(m: PostedMessage, label: string): string {
@@ -147,7 +148,7 @@ describe('a whole Slack session with the real engine', () => {
     const engine = await realEngine();
     const http = new HttpServer();
     const addr = await http.listen('127.0.0.1', 0);
-    const bot = (await startSlackBot({ env: readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl }), engine, http, logger: getLogger() })) as SlackBotHandle;
+    const bot = (await startTestBot('slack', { env: readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl }), engine, http, logger: getLogger() }));
     try {
       const deliverHttp = async (body: Record<string, unknown>) => {
         const isAction = body.type === 'block_actions';
@@ -176,7 +177,7 @@ describe('a whole Slack session with the real engine', () => {
   it('works in Socket Mode', async () => {
     const engine = await realEngine();
     const http = new HttpServer();
-    const bot = (await startSlackBot({ env: readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl }), engine, http, logger: getLogger() })) as SlackBotHandle;
+    const bot = (await startTestBot('slack', { env: readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl }), engine, http, logger: getLogger() }));
     try {
       await bot.ready();
       await runSession({

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
-import { signSlackRequest } from '../../src/bots/slack/signature.js';
-import { startSlackBot, type SlackBotHandle } from '../../src/bots/slack/index.js';
+import { signSlackRequest } from '../support/slack-signing.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { BOT_ID, BOT_TOKEN, BOT_USER, FakeSlack, blockActions, eventEnvelope, mentionEvent, messageEvent } from './fake-slack.js';
 import { ScriptedEngine, solidPng } from './scripted-engine.js';
 import { controls, eventually, expectProposalCard, latest } from './session-helpers.js';
@@ -24,7 +24,7 @@ afterAll(async () => fake.close());
 interface Running {
   http: HttpServer;
   url: string;
-  bot: SlackBotHandle;
+  bot: TestBot;
   engine: ScriptedEngine;
 }
 
@@ -33,7 +33,7 @@ async function startBot(apiUrl = fake.apiUrl): Promise<Running> {
   const addr = await http.listen('127.0.0.1', 0);
   const engine = new ScriptedEngine(edited);
   const env = readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: apiUrl });
-  const bot = (await startSlackBot({ env, engine, http, logger: getLogger() })) as SlackBotHandle;
+  const bot = (await startTestBot('slack', { env, engine, http, logger: getLogger() }));
   return { http, url: `http://127.0.0.1:${addr.port}`, bot, engine };
 }
 

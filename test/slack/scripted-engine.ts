@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import type { ActionEvent, ChatAdapter, CommandInvocation, EngineApi, IncomingMessage, MessageRef, ThreadRef } from '../../src/engine/types.js';
+import type { StubEngine as StubEngineContract } from '../support/bot-harness.js';
+import type { ActionEvent, ChatAdapter, CommandInvocation, IncomingMessage, MessageRef, ThreadRef } from '../../src/engine/types.js';
 
 export async function solidPng(width: number, height: number, rgb: [number, number, number]): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
@@ -12,7 +13,7 @@ const key = (t: ThreadRef) => `${t.workspace}/${t.channel}/${t.thread}`;
  * answers through the adapter with everything a Reply can hold (text, fields, image, buttons, select,
  * progress, ephemeral), the way the engine does.
  */
-export class ScriptedEngine implements EngineApi {
+export class ScriptedEngine implements StubEngineContract {
   readonly messages: IncomingMessage[] = [];
   readonly actions: ActionEvent[] = [];
   readonly downloaded: Buffer[] = [];
@@ -39,7 +40,7 @@ export class ScriptedEngine implements EngineApi {
       await adapter.sendEphemeral(message.thread, message.user, { text: 'Attach a photo & mention me <again>.', ephemeral: true, locale: 'en' });
       return;
     }
-    const bytes = await message.images[0].fetch();
+    const bytes = await adapter.download(message.images[0]);
     this.downloaded.push(bytes);
     this.original.set(key(message.thread), bytes);
     this.active.add(key(message.thread));

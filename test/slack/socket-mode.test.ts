@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
-import { startSlackBot, type SlackBotHandle } from '../../src/bots/slack/index.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { APP_TOKEN, BOT_TOKEN, FakeSlack, blockActions, eventEnvelope, mentionEvent, messageEvent } from './fake-slack.js';
 import { ScriptedEngine, solidPng } from './scripted-engine.js';
 import { controls, eventually, expectProposalCard, latest } from './session-helpers.js';
 
 let fake: FakeSlack;
 let http: HttpServer;
-let bot: SlackBotHandle;
+let bot: TestBot;
 let engine: ScriptedEngine;
 let photo: Buffer;
 let edited: Buffer;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   engine = new ScriptedEngine(edited);
   http = new HttpServer();
   const env = readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl });
-  bot = (await startSlackBot({ env, engine, http, logger: getLogger() })) as SlackBotHandle;
+  bot = (await startTestBot('slack', { env, engine, http, logger: getLogger() }));
   await fake.waitForConnection();
   await bot.ready();
 });
@@ -94,7 +94,7 @@ describe('Slack bot in Socket Mode', () => {
 describe('Socket Mode start-up problems', () => {
   it('does not block start-up while Slack is unreachable, and keeps retrying', async () => {
     const env = readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: 'http://127.0.0.1:9/api/' });
-    const offline = (await startSlackBot({ env, engine: new ScriptedEngine(edited), http: new HttpServer(), logger: getLogger() })) as SlackBotHandle;
+    const offline = (await startTestBot('slack', { env, engine: new ScriptedEngine(edited), http: new HttpServer(), logger: getLogger() }));
     try {
       expect(offline.mode).toBe('socket');
       expect((await offline.health()).state).toBe('degraded');
@@ -105,7 +105,7 @@ describe('Socket Mode start-up problems', () => {
 
   it('reports a refused app token as down, with what to do', async () => {
     const env = readEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: 'xapp-revoked', SLACK_API_URL: fake.apiUrl });
-    const refused = (await startSlackBot({ env, engine: new ScriptedEngine(edited), http: new HttpServer(), logger: getLogger() })) as SlackBotHandle;
+    const refused = (await startTestBot('slack', { env, engine: new ScriptedEngine(edited), http: new HttpServer(), logger: getLogger() }));
     try {
       await refused.ready();
       const health = await refused.health();

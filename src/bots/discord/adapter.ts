@@ -1,60 +1,97 @@
+import { LRUCache } from 'lru-cache';
 import type { APIMessage } from 'discord.js';
-import type { ChatAdapter, MessageRef, Reply, ThreadRef, UserRef } from '../../engine/types.js';
+import type { ChatAdapter, ImageRef, MessageRef, Reply, ReplyContext, ThreadRef, UserRef } from '../../engine/types.js';
 import { getLogger } from '../../util/logger.js';
+import { downloadAttachment } from './attachments.js';
 import { loggableError, tokenLive, type DiscordMessenger, type InteractionToken } from './messenger.js';
 import { renderReply } from './render.js';
 
-/** What the adapter knows about the interaction that started this piece of work. */
-export interface InteractionSession {
-  token: InteractionToken;
-  userId: string;
-  /** A deferred reply ("thinking…") that the first reply must fill. */
-  originalPending: boolean;
-  originalEphemeral: boolean;
-  /** The deferred reply's message id, when Discord reported it. */
-  originalId?: string;
-  /** Open a public thread on the original reply once it is filled (guild text channels, bot token). */
-  threadOnFill?: { channelId: string; name: string };
+/**
+ * The reply context of an interaction: what Discord needs to answer it. Plain JSON (it is stored
+ * with the jobs the interaction starts).
+ */
+export interface InteractionContext {
+  interaction: {
+    id: string;
+    token: InteractionToken;
+    userId: string;
+    /** A deferred reply ("thinking…") that the first reply must fill. */
+    deferred: boolean;
+    /** Whether that deferred reply is visible to the caller only. */
+    deferredEphemeral: boolean;
+    /** The deferred reply's message id, when Discord reported it. */
+    originalId?: string;
+    /** Open a public thread on the original reply once it is filled (guild text channels, bot token). */
+    threadOnFill?: { channelId: string; name: string };
+  };
+}
+
+export function interactionContext(c: InteractionContext['interaction']): ReplyContext {
+  return { interaction: c } satisfies InteractionContext;
+}
+
+function interactionOf(ctx: ReplyContext | undefined): InteractionContext['interaction'] | undefined {
+  return (ctx as InteractionContext | undefined)?.interaction;
+}
+
+/** What an interaction's replies have done so far (lives in this process only, like the 15-minute token). */
+interface InteractionState {
+  /** The deferred reply is still waiting to be filled. */
+  pending: boolean;
+  /** Settles once the deferred reply is filled (and its thread opened): later replies go after it. */
+  filled: Promise<void>;
 }
 
 /**
- * The engine's view of Discord for one event. Replies fill the deferred interaction response
- * first, then go into the session's thread (bot token) or become follow-ups (interaction token,
- * HTTP-only mode). It renders; it never decides what to say.
+ * Discord for the engine. Replies to an interaction fill its deferred response first, then go into
+ * the session's thread (bot token) or become follow-ups (interaction token, HTTP-only mode).
+ * It renders; it never decides what to say.
  */
 export class DiscordAdapter implements ChatAdapter {
   readonly platform = 'discord' as const;
-
-  /** Settles once the deferred reply is filled (and its thread opened): later replies go after it. */
-  private filled: Promise<void> = Promise.resolve();
+  private readonly states = new LRUCache<string, InteractionState>({ max: 5000 });
 
   constructor(
     private readonly messenger: DiscordMessenger,
-    private readonly session?: InteractionSession,
+    private readonly files: { allowedUrl: (url: string) => boolean; maxBytes: number },
   ) {}
 
   uploadLimit(thread: ThreadRef): number {
     return this.messenger.uploadLimit(thread.thread);
   }
 
-  async send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
-    const s = this.session;
-    if (s && tokenLive(s.token) && s.originalPending) {
-      s.originalPending = false;
-      const filling = this.fillOriginal(s, thread, reply);
-      this.filled = filling.then(
+  download(image: ImageRef, signal?: AbortSignal): Promise<Buffer> {
+    return downloadAttachment(image, this.files.allowedUrl, this.files.maxBytes, signal);
+  }
+
+  private state(i: InteractionContext['interaction']): InteractionState {
+    let s = this.states.get(i.id);
+    if (!s) {
+      s = { pending: i.deferred, filled: Promise.resolve() };
+      this.states.set(i.id, s);
+    }
+    return s;
+  }
+
+  async send(thread: ThreadRef, reply: Reply, ctx?: ReplyContext): Promise<MessageRef> {
+    const i = interactionOf(ctx);
+    const state = i && this.state(i);
+    if (i && state && tokenLive(i.token) && state.pending) {
+      state.pending = false;
+      const filling = this.fillOriginal(i, thread, reply);
+      state.filled = filling.then(
         () => undefined,
         () => undefined,
       );
       return filling;
     }
-    await this.filled;
+    await state?.filled;
     const ephemeral = Boolean(reply.ephemeral);
     const rendered = renderReply(reply, { uploadLimit: this.uploadLimit(thread), ephemeral });
     let msg: APIMessage;
-    if (s && tokenLive(s.token) && (ephemeral || !this.messenger.botAuth)) {
-      msg = await this.messenger.followUp(s.token, rendered);
-      this.messenger.rememberEditable(msg.id, s.token, msg.id);
+    if (i && tokenLive(i.token) && (ephemeral || !this.messenger.botAuth)) {
+      msg = await this.messenger.followUp(i.token, rendered);
+      this.messenger.rememberEditable(msg.id, i.token, msg.id);
     } else if (this.messenger.botAuth) {
       msg = await this.messenger.postInThread(thread, { ...rendered, body: { ...rendered.body, flags: undefined } });
     } else {
@@ -65,26 +102,27 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   /** The first reply to a command fills its deferred "thinking…" response. */
-  private async fillOriginal(s: InteractionSession, thread: ThreadRef, reply: Reply): Promise<MessageRef> {
+  private async fillOriginal(i: InteractionContext['interaction'], thread: ThreadRef, reply: Reply): Promise<MessageRef> {
     const ephemeral = Boolean(reply.ephemeral);
     const rendered = renderReply(reply, { uploadLimit: this.uploadLimit(thread), ephemeral });
     let msg: APIMessage;
-    if (ephemeral && !s.originalEphemeral) {
+    if (ephemeral && !i.deferredEphemeral) {
       // A public placeholder cannot turn private: remove it and answer privately.
-      await this.messenger.deleteWebhookMessage(s.token, '@original').catch((err: unknown) => getLogger().warn({ err: loggableError(err) }, 'discord: could not delete deferred reply'));
-      msg = await this.messenger.followUp(s.token, rendered);
-      this.messenger.rememberEditable(msg.id, s.token, msg.id);
+      await this.messenger.deleteWebhookMessage(i.token, '@original').catch((err: unknown) => getLogger().warn({ err: loggableError(err) }, 'discord: could not delete deferred reply'));
+      msg = await this.messenger.followUp(i.token, rendered);
+      this.messenger.rememberEditable(msg.id, i.token, msg.id);
     } else {
-      msg = await this.messenger.editWebhookMessage(s.token, '@original', rendered);
-      this.messenger.rememberEditable(msg.id, s.token, '@original');
-      if (s.threadOnFill && !ephemeral) await this.openThread(s.threadOnFill, msg.id);
+      msg = await this.messenger.editWebhookMessage(i.token, '@original', rendered);
+      this.messenger.rememberEditable(msg.id, i.token, '@original');
+      if (i.threadOnFill && !ephemeral) await this.openThread(i.threadOnFill, msg.id);
     }
     this.messenger.rememberThreadOf(msg.id, thread);
     return { platform: 'discord', channel: msg.channel_id, thread: thread.thread, id: msg.id };
   }
 
-  async update(message: MessageRef, reply: Reply): Promise<void> {
-    await this.filled;
+  async update(message: MessageRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
+    const i = interactionOf(ctx);
+    if (i) await this.state(i).filled;
     const rendered = renderReply(reply, { uploadLimit: this.messenger.uploadLimit(message.thread) });
     delete rendered.body.flags; // flags other than suppress-embeds cannot change on edit
     const viaToken = this.messenger.editableWith(message.id);
@@ -97,23 +135,25 @@ export class DiscordAdapter implements ChatAdapter {
     }
   }
 
-  async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply): Promise<void> {
-    const s = this.session;
-    const privately = Boolean(s && tokenLive(s.token) && s.userId === user.id);
+  async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
+    const i = interactionOf(ctx);
+    const privately = Boolean(i && tokenLive(i.token) && i.userId === user.id);
     // Without a live interaction from this user Discord has no private channel to them here.
-    await this.send(thread, { ...reply, ephemeral: privately });
+    await this.send(thread, { ...reply, ephemeral: privately }, ctx);
   }
 
   /**
    * The engine had nothing to say (a re-delivery, say): remove the "thinking…" placeholder rather
    * than leave it spinning until Discord gives up on it.
    */
-  async dropUnusedPlaceholder(): Promise<void> {
-    await this.filled;
-    const s = this.session;
-    if (!s || !s.originalPending || !tokenLive(s.token)) return;
-    s.originalPending = false;
-    await this.messenger.deleteWebhookMessage(s.token, '@original').catch((err: unknown) => getLogger().warn({ err: loggableError(err) }, 'discord: could not delete deferred reply'));
+  async settle(ctx: ReplyContext): Promise<void> {
+    const i = interactionOf(ctx);
+    if (!i) return;
+    const state = this.state(i);
+    await state.filled;
+    if (!state.pending || !tokenLive(i.token)) return;
+    state.pending = false;
+    await this.messenger.deleteWebhookMessage(i.token, '@original').catch((err: unknown) => getLogger().warn({ err: loggableError(err) }, 'discord: could not delete deferred reply'));
   }
 
   private async openThread(target: { channelId: string; name: string }, messageId: string): Promise<void> {

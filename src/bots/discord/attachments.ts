@@ -67,42 +67,30 @@ async function readCapped(res: Response, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Turns an attachment into a lazily downloaded ImageRef (only from allowed hosts, size-capped). */
-export function toImageRef(file: DiscordFile, allowed: (url: string) => boolean, maxBytes: number): ImageRef {
-  return {
-    id: file.id,
-    name: file.filename,
-    mimeType: file.contentType,
-    size: file.size,
-    async fetch(signal?: AbortSignal): Promise<Buffer> {
-      if (!allowed(file.url)) throw new UserFacingError('discord.file_host_refused');
-      if (file.size !== undefined && file.size > maxBytes) {
-        throw new UserFacingError('discord.file_too_large', { size: mb(file.size), limit: mb(maxBytes) });
-      }
-      // Redirects could leave the allowed hosts, so they are refused rather than followed.
-      const res = await fetch(file.url, { signal, redirect: 'error' }).catch((err: unknown) => {
-        if (signal?.aborted) throw err;
-        throw new UserFacingError('discord.download_failed', { status: 'network error' }, { cause: err });
-      });
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new UserFacingError('discord.download_failed', { status: res.status });
-      }
-      return readCapped(res, maxBytes);
-    },
-  };
+/** Downloads an attachment: only from allowed hosts, size-capped, redirects refused. */
+export async function downloadAttachment(image: ImageRef, allowed: (url: string) => boolean, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+  if (!image.url || !allowed(image.url)) throw new UserFacingError('discord.file_host_refused');
+  if (image.size !== undefined && image.size > maxBytes) {
+    throw new UserFacingError('discord.file_too_large', { size: mb(image.size), limit: mb(maxBytes) });
+  }
+  // Redirects could leave the allowed hosts, so they are refused rather than followed.
+  const res = await fetch(image.url, { signal, redirect: 'error' }).catch((err: unknown) => {
+    if (signal?.aborted) throw err;
+    throw new UserFacingError('discord.download_failed', { status: 'network error' }, { cause: err });
+  });
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new UserFacingError('discord.download_failed', { status: res.status });
+  }
+  return readCapped(res, maxBytes);
 }
 
-/** Splits attachments into image refs and the names of everything else. */
-export function splitAttachments(
-  files: DiscordFile[],
-  allowed: (url: string) => boolean,
-  maxBytes: number,
-): { images: ImageRef[]; otherFiles: string[] } {
+/** Splits attachments into image refs (downloaded by the adapter when needed) and the names of everything else. */
+export function splitAttachments(files: DiscordFile[]): { images: ImageRef[]; otherFiles: string[] } {
   const images: ImageRef[] = [];
   const otherFiles: string[] = [];
   for (const f of files) {
-    if (isImageFile(f)) images.push(toImageRef(f, allowed, maxBytes));
+    if (isImageFile(f)) images.push({ id: f.id, name: f.filename, mimeType: f.contentType, size: f.size, url: f.url });
     else otherFiles.push(f.filename);
   }
   return { images, otherFiles };

@@ -9,9 +9,8 @@ import {
   type Interaction,
   type Message,
 } from 'discord.js';
-import type { EngineApi, ThreadRef } from '../../engine/types.js';
+import type { Deliver, ThreadQuery, ThreadRef } from '../../engine/types.js';
 import type { Logger } from '../../util/logger.js';
-import { DiscordAdapter } from './adapter.js';
 import { splitAttachments, type DiscordFile } from './attachments.js';
 import { defersPrivately, isThreadChannel, sessionThreadName, stripMentions, type InteractionHandler, type InteractionView } from './interactions.js';
 import { loggableError, type DiscordMessenger } from './messenger.js';
@@ -94,12 +93,12 @@ export function viewFromDiscordJs(i: Interaction): InteractionView | undefined {
 
 export interface GatewayDeps {
   client: Client;
-  engine: EngineApi;
+  deliver: Deliver;
+  threads: ThreadQuery;
+  background: <T>(work: Promise<T>) => Promise<T>;
   messenger: DiscordMessenger;
   handler: InteractionHandler;
   logger: Logger;
-  allowedUrl: (url: string) => boolean;
-  maxDownloadBytes: number;
   /** Called when Discord refuses an intent (Message Content not enabled in the portal). */
   onDisallowedIntents?: () => void;
 }
@@ -109,12 +108,12 @@ export function attachGatewayHandlers(deps: GatewayDeps): void {
   const { client, handler, logger } = deps;
 
   client.on(Events.InteractionCreate, (interaction) => {
-    void onInteraction(interaction).catch((err: unknown) => logger.error({ err: loggableError(err) }, 'discord: interaction failed'));
+    void deps.background(onInteraction(interaction).catch((err: unknown) => logger.error({ err: loggableError(err) }, 'discord: interaction failed')));
   });
 
   async function onInteraction(interaction: Interaction): Promise<void> {
     const view = viewFromDiscordJs(interaction);
-    if (!view || !handler.firstDelivery(view.id)) return;
+    if (!view) return;
     let originalId: string | undefined;
     try {
       if (view.kind === 'command' && interaction.isCommand()) {
@@ -135,21 +134,21 @@ export function attachGatewayHandlers(deps: GatewayDeps): void {
   }
 
   client.on(Events.MessageCreate, (message) => {
-    void onMessage(message).catch((err: unknown) => logger.error({ err: loggableError(err) }, 'discord: message handling failed'));
+    void deps.background(onMessage(message).catch((err: unknown) => logger.error({ err: loggableError(err) }, 'discord: message handling failed')));
   });
 
   async function onMessage(m: Message): Promise<void> {
     if (m.author.bot || m.webhookId || m.system || !client.user) return;
     const mentioned = m.mentions.users.has(client.user.id);
     const files = [...m.attachments.values()].map(fileFromAttachment);
-    const { images, otherFiles } = splitAttachments(files, deps.allowedUrl, deps.maxDownloadBytes);
+    const { images, otherFiles } = splitAttachments(files);
     const workspace = m.guildId ?? '';
     const channel = m.channel;
     let thread: ThreadRef;
     if (isThreadChannel(channel.type) && 'parentId' in channel) {
       thread = { platform: 'discord', workspace, channel: channel.parentId ?? channel.id, thread: channel.id };
       deps.messenger.markThreadChannel(channel.id, true);
-      if (!mentioned && !(await deps.engine.isActiveThread(thread))) return;
+      if (!mentioned && !(await deps.threads.isActive(thread))) return;
     } else if (channel.isDMBased()) {
       thread = { platform: 'discord', workspace: '', channel: channel.id, thread: channel.id };
     } else {
@@ -164,8 +163,9 @@ export function attachGatewayHandlers(deps: GatewayDeps): void {
         });
       }
     }
-    await deps.engine.handleMessage(
-      {
+    await deps.deliver({
+      kind: 'message',
+      message: {
         platform: 'discord',
         eventId: m.id,
         thread,
@@ -175,8 +175,7 @@ export function attachGatewayHandlers(deps: GatewayDeps): void {
         ...(otherFiles.length ? { otherFiles } : {}),
         receivedAt: m.createdTimestamp || Date.now(),
       },
-      new DiscordAdapter(deps.messenger),
-    );
+    });
   }
 
   client.on(Events.ShardDisconnect, (event) => {

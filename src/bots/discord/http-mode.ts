@@ -16,7 +16,7 @@ export const INTERACTIONS_PATH = '/discord/interactions';
  */
 export function registerInteractionsRoute(
   http: HttpServer,
-  deps: { publicKey: KeyObject; handler: InteractionHandler; logger: Logger; isStopped: () => boolean },
+  deps: { publicKey: KeyObject; handler: InteractionHandler; logger: Logger; isStopped: () => boolean; background: <T>(work: Promise<T>) => Promise<T> },
 ): void {
   http.route('POST', INTERACTIONS_PATH, (req: RouteRequest) => {
     if (!verifyDiscordRequest(deps.publicKey, req.headers, req.body)) {
@@ -40,13 +40,10 @@ export function registerInteractionsRoute(
             type: InteractionResponseType.DeferredChannelMessageWithSource,
             data: defersPrivately(view) ? { flags: MessageFlags.Ephemeral } : {},
           };
-    const first = deps.handler.firstDelivery(view.id);
     send(req.res, { status: 200, body: ack });
-    if (first) {
-      // The webhook endpoints only accept calls once Discord has our acknowledgement.
-      req.res.once('finish', () => {
-        void deps.handler.handle(view).catch((err: unknown) => deps.logger.error({ err: loggableError(err) }, 'discord: interaction failed'));
-      });
-    }
+    // The webhook endpoints only accept calls once Discord has our acknowledgement.
+    req.res.once('finish', () => {
+      void deps.background(deps.handler.handle(view).catch((err: unknown) => deps.logger.error({ err: loggableError(err) }, 'discord: interaction failed')));
+    });
   });
 }

@@ -1,117 +1,99 @@
+import pRetry, { AbortError } from 'p-retry';
 import { REST, type Client } from 'discord.js';
-import { loadConfig } from '../../config/load.js';
+import type { EnvSettings } from '../../config/env.js';
 import { t } from '../../i18n/index.js';
 import type { HealthStatus } from '../../providers/types.js';
-import type { BotContext, BotHandle, StartBot } from '../types.js';
+import type { Logger } from '../../util/logger.js';
+import type { Bot } from '../types.js';
+import { DiscordAdapter } from './adapter.js';
 import { attachmentHostPolicy } from './attachments.js';
 import { inviteUrl } from './commands.js';
 import { attachGatewayHandlers, createGatewayClient } from './gateway.js';
 import { INTERACTIONS_PATH, registerInteractionsRoute } from './http-mode.js';
 import { InteractionHandler } from './interactions.js';
 import { DiscordMessenger, loggableError } from './messenger.js';
-import { DiscordAdapter } from './adapter.js';
 import { discordPublicKey } from './verify.js';
 
 export { commandDefinitions, inviteUrl, BOT_PERMISSIONS } from './commands.js';
 export { INTERACTIONS_PATH } from './http-mode.js';
 
-const RETRY_DELAYS_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
-
-function maxDownloadBytes(): number {
-  try {
-    return loadConfig({ sections: ['images'] }).images.maxBytes;
-  } catch {
-    return 50 * 1024 * 1024;
-  }
+export interface DiscordBot extends Bot {
+  readonly adapter: DiscordAdapter;
 }
 
 /**
- * Starts Discord: the gateway client when DISCORD_TOKEN is set, the interactions endpoint when
+ * Discord: the gateway client when DISCORD_TOKEN is set, the interactions endpoint when
  * DISCORD_PUBLIC_KEY and DISCORD_APP_ID are set (both may run). Never blocks on the network: the
  * route is registered at once and the gateway logs in (and retries) in the background.
  */
-export const startDiscordBot: StartBot = async (ctx: BotContext): Promise<BotHandle> => {
-  const { env, engine, http } = ctx;
-  const logger = ctx.logger;
-  const { token, appId, publicKey, apiUrl } = env.discord;
+export function createDiscordBot(settings: EnvSettings['discord'], opts: { maxDownloadBytes: number }, logger: Logger): DiscordBot {
+  const { token, appId, publicKey, apiUrl } = settings;
   const httpMode = Boolean(publicKey && appId);
-  let stopped = false;
-
+  const stopping = new AbortController();
   let client: Client | undefined = token ? createGatewayClient(apiUrl) : undefined;
-  const rest = client?.rest ?? new REST({ version: '10', ...(apiUrl ? { api: apiUrl } : {}) });
-  const messenger = new DiscordMessenger(rest, Boolean(token));
-  const allowedUrl = attachmentHostPolicy(apiUrl);
-  const maxBytes = maxDownloadBytes();
-  const handler = new InteractionHandler({ engine, messenger, logger, allowedUrl, maxDownloadBytes: maxBytes });
-
-  if (httpMode) {
-    registerInteractionsRoute(http, { publicKey: discordPublicKey(publicKey!), handler, logger, isStopped: () => stopped });
-    logger.info({ path: INTERACTIONS_PATH }, 'discord: interactions endpoint ready');
-  }
-  if (appId) logger.info(t('en', 'discord.invite', { url: inviteUrl(appId) }));
-
+  const messenger = new DiscordMessenger(client?.rest ?? new REST({ version: '10', ...(apiUrl ? { api: apiUrl } : {}) }), Boolean(token));
+  const adapter = new DiscordAdapter(messenger, { allowedUrl: attachmentHostPolicy(apiUrl), maxBytes: opts.maxDownloadBytes });
   let lastLoginError: string | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
   let messageContent = true;
   let intentRefused = false;
 
-  const startGateway = (c: Client): void => {
-    client = c;
-    messenger.useRest(c.rest);
-    attachGatewayHandlers({
-      client: c,
-      engine,
-      messenger,
-      handler,
-      logger,
-      allowedUrl,
-      maxDownloadBytes: maxBytes,
-      onDisallowedIntents: () => void (intentRefused = true),
-    });
-    c.once('clientReady', (ready: Client<true>) => {
-      logger.info({ user: ready.user.tag, messageContent }, 'discord: gateway connected');
-      if (!appId) logger.info(t('en', 'discord.invite', { url: inviteUrl(ready.application.id) }));
-      // With the bot token the engine can now report jobs a previous process left unfinished.
-      void engine.registerAdapter?.(new DiscordAdapter(messenger))?.catch((err: unknown) => logger.warn({ err: loggableError(err) }, 'discord: could not report interrupted jobs'));
-    });
-    login(c, 0);
-  };
+  return {
+    platform: 'discord',
+    adapter,
+    async start(ctx, deliver) {
+      const handler = new InteractionHandler({ deliver, adapter, messenger, logger });
+      const background = <T>(work: Promise<T>) => ctx.background(work);
+      if (httpMode) {
+        registerInteractionsRoute(ctx.http, { publicKey: discordPublicKey(publicKey!), handler, logger, isStopped: () => stopping.signal.aborted, background });
+        logger.info({ path: INTERACTIONS_PATH }, 'discord: interactions endpoint ready');
+      }
+      if (appId) logger.info(t('en', 'discord.invite', { url: inviteUrl(appId) }));
 
-  const login = (c: Client, attempt: number): void => {
-    if (stopped || c !== client) return;
-    c.login(token).then(
-      () => {
-        lastLoginError = undefined;
-      },
-      (err: unknown) => {
-        lastLoginError = err instanceof Error ? err.message : String(err);
-        if (stopped || c !== client) return;
-        if (messageContent && (intentRefused || /disallowed intent/i.test(lastLoginError))) {
-          // Keep the bot usable: without Message Content, follow-ups in a thread need a mention.
+      const startGateway = (c: Client): void => {
+        client = c;
+        messenger.useRest(c.rest);
+        attachGatewayHandlers({ client: c, deliver, threads: ctx.threads, background, messenger, handler, logger, onDisallowedIntents: () => void (intentRefused = true) });
+        c.once('clientReady', (ready: Client<true>) => {
+          logger.info({ user: ready.user.tag, messageContent }, 'discord: gateway connected');
+          if (!appId) logger.info(t('en', 'discord.invite', { url: inviteUrl(ready.application.id) }));
+        });
+        void pRetry(
+          async () => {
+            try {
+              await c.login(token);
+              lastLoginError = undefined;
+            } catch (err) {
+              lastLoginError = err instanceof Error ? err.message : String(err);
+              // Without Message Content the bot stays usable: follow-ups in a thread then need a mention.
+              if (messageContent && (intentRefused || /disallowed intent/i.test(lastLoginError))) throw new AbortError(lastLoginError);
+              throw err;
+            }
+          },
+          {
+            forever: true,
+            minTimeout: 2_000,
+            factor: 2.5,
+            maxTimeout: 60_000,
+            signal: stopping.signal,
+            shouldRetry: () => c === client,
+            onFailedAttempt: (e) => logger.warn({ err: e.message, attempt: e.attemptNumber }, 'discord: gateway login failed'),
+          },
+        ).catch((err: unknown) => {
+          if (stopping.signal.aborted || c !== client || !(err instanceof AbortError || /disallowed intent/i.test(String(err)))) return;
           messageContent = false;
           logger.error(
             'discord: Discord refused the Message Content intent. Enable "Message Content Intent" (developer portal → Bot → Privileged Gateway Intents) and restart; until then follow-up messages must mention the bot.',
           );
           startGateway(createGatewayClient(apiUrl, { messageContent: false }));
-          return;
-        }
-        const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
-        logger.warn({ err: lastLoginError, retryInMs: delay }, 'discord: gateway login failed');
-        retryTimer = setTimeout(() => login(c, attempt + 1), delay);
-        retryTimer.unref();
-      },
-    );
-  };
-  if (client) startGateway(client);
-  if (!client && !httpMode) {
-    logger.warn('discord: set DISCORD_TOKEN (gateway) or DISCORD_PUBLIC_KEY and DISCORD_APP_ID (interactions endpoint) to enable Discord');
-  }
-
-  return {
-    name: 'discord',
+        });
+      };
+      if (client) startGateway(client);
+      if (!client && !httpMode) {
+        logger.warn('discord: set DISCORD_TOKEN (gateway) or DISCORD_PUBLIC_KEY and DISCORD_APP_ID (interactions endpoint) to enable Discord');
+      }
+    },
     async stop(): Promise<void> {
-      stopped = true;
-      if (retryTimer) clearTimeout(retryTimer);
+      stopping.abort();
       if (client) await client.destroy();
     },
     async health(): Promise<HealthStatus> {
@@ -127,4 +109,4 @@ export const startDiscordBot: StartBot = async (ctx: BotContext): Promise<BotHan
       return { name: 'discord', state: 'ok', detail: `Discord is connected (${modes}).`, ...(client ? { latencyMs: Math.max(0, client.ws.ping) } : {}) };
     },
   };
-};
+}

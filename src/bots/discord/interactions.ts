@@ -8,13 +8,14 @@ import {
   type APIInteraction,
   type APIMessage,
 } from 'discord.js';
-import type { ActionEvent, CommandInvocation, EngineApi, ThreadRef } from '../../engine/types.js';
+import pRetry from 'p-retry';
+import type { ActionEvent, CommandInvocation, Deliver, ThreadRef } from '../../engine/types.js';
 import { resolveLocale, t, type Locale } from '../../i18n/index.js';
 import type { Logger } from '../../util/logger.js';
-import { DiscordAdapter, type InteractionSession } from './adapter.js';
+import { interactionContext, type DiscordAdapter, type InteractionContext } from './adapter.js';
 import { splitAttachments, type DiscordFile } from './attachments.js';
 import { CHAT_COMMANDS, EDIT_IMAGE_MENU, OPTION_KEYS, PRIVATE_COMMANDS } from './commands.js';
-import { BoundedMap, interactionToken, loggableError, type DiscordMessenger } from './messenger.js';
+import { interactionToken, loggableError, type DiscordMessenger } from './messenger.js';
 
 /**
  * One interaction as both modes see it (discord.js objects in gateway mode, raw JSON over HTTP),
@@ -127,11 +128,10 @@ export function stripMentions(text: string): string {
 }
 
 export interface InteractionDeps {
-  engine: EngineApi;
+  deliver: Deliver;
+  adapter: DiscordAdapter;
   messenger: DiscordMessenger;
   logger: Logger;
-  allowedUrl: (url: string) => boolean;
-  maxDownloadBytes: number;
 }
 
 function engineCommandName(view: InteractionView): CommandInvocation['name'] | undefined {
@@ -146,30 +146,14 @@ export function defersPrivately(view: InteractionView): boolean {
 
 /**
  * What happens after the 3-second acknowledgement, the same in both modes: work out the session
- * thread, wrap the interaction token in an adapter and hand the event to the engine.
+ * thread, describe the interaction as the event's reply context and deliver the event.
  */
 export class InteractionHandler {
-  private readonly seen = new BoundedMap<string, true>(10_000);
-
   constructor(private readonly deps: InteractionDeps) {}
-
-  /** True the first time an interaction id is seen; re-deliveries are acknowledged but not processed again. */
-  firstDelivery(id: string): boolean {
-    if (this.seen.has(id)) return false;
-    this.seen.set(id, true);
-    return true;
-  }
 
   /** The deferred reply's id; Discord may need a moment after our HTTP answer before it exists. */
   private async originalMessageId(token: ReturnType<typeof interactionToken>): Promise<string | undefined> {
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        return (await this.deps.messenger.fetchOriginal(token)).id;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-      }
-    }
-    return undefined;
+    return pRetry(async () => (await this.deps.messenger.fetchOriginal(token)).id, { retries: 2, minTimeout: 250, factor: 2 }).catch(() => undefined);
   }
 
   /**
@@ -177,11 +161,11 @@ export class InteractionHandler {
    * fetched (sessions started by /edit are keyed by that message, which also becomes the thread).
    */
   async handle(view: InteractionView, originalId?: string): Promise<void> {
-    const { engine, messenger, logger } = this.deps;
+    const { deliver, messenger, logger } = this.deps;
     const token = interactionToken(view.appId, view.token, view.receivedAt);
     const inThread = isThreadChannel(view.channelType);
     const workspace = view.guildId ?? '';
-    let adapter: DiscordAdapter | undefined;
+    const base = { id: view.id, token, userId: view.user.id };
     try {
       if (view.kind === 'component') {
         const msg = view.message!;
@@ -200,8 +184,7 @@ export class InteractionHandler {
           values: view.values,
           message: { platform: 'discord', channel: msg.channelId, thread: thread.thread, id: msg.id },
         };
-        adapter = new DiscordAdapter(messenger, { token, userId: view.user.id, originalPending: false, originalEphemeral: false });
-        await engine.handleAction(action, adapter);
+        await deliver({ kind: 'action', action }, interactionContext({ ...base, deferred: false, deferredEphemeral: false }));
         return;
       }
 
@@ -213,7 +196,7 @@ export class InteractionHandler {
         originalId = await this.originalMessageId(token);
       }
       let thread: ThreadRef;
-      let threadOnFill: InteractionSession['threadOnFill'];
+      let threadOnFill: InteractionContext['interaction']['threadOnFill'];
       if (inThread) {
         thread = { platform: 'discord', workspace, channel: view.parentId ?? view.channelId, thread: view.channelId };
         messenger.markThreadChannel(view.channelId, true);
@@ -227,10 +210,10 @@ export class InteractionHandler {
         thread = { platform: 'discord', workspace, channel: view.channelId, thread: view.channelId };
       }
       messenger.rememberUploadLimit(thread.thread, view.attachmentSizeLimit);
-      const { images, otherFiles } = splitAttachments(view.files, this.deps.allowedUrl, this.deps.maxDownloadBytes);
+      const { images, otherFiles } = splitAttachments(view.files);
       const instruction = stripMentions(view.instruction ?? '');
       const options = engineOptions(view.options, instruction);
-      const invocation: CommandInvocation = {
+      const command: CommandInvocation = {
         platform: 'discord',
         eventId: view.id,
         thread,
@@ -243,27 +226,13 @@ export class InteractionHandler {
         name,
         ...(options ? { options } : {}),
       };
-      adapter = new DiscordAdapter(messenger, {
-        token,
-        userId: view.user.id,
-        originalPending: true,
-        originalEphemeral: ephemeral,
-        originalId,
-        threadOnFill,
-      });
-      await engine.handleCommand(invocation, adapter);
-      await adapter.dropUnusedPlaceholder();
+      await deliver({ kind: 'command', command }, interactionContext({ ...base, deferred: true, deferredEphemeral: ephemeral, originalId, threadOnFill }));
     } catch (err) {
       logger.error({ err: loggableError(err), interaction: view.id }, 'discord: interaction handling failed');
-      // The same adapter, so a deferred reply the engine never filled is replaced by the error.
-      adapter ??= new DiscordAdapter(messenger, { token, userId: view.user.id, originalPending: view.kind === 'command', originalEphemeral: defersPrivately(view) });
+      // The deferred reply the engine never filled is replaced by the error.
       const locale = resolveLocale(view.locale);
-      await adapter
-        .sendEphemeral({ platform: 'discord', workspace, channel: view.channelId, thread: view.channelId }, view.user, {
-          text: t(locale, 'common.internal_error', { ref: view.id }),
-          locale,
-          ephemeral: true,
-        })
+      await this.deps.adapter
+        .sendEphemeral({ platform: 'discord', workspace, channel: view.channelId, thread: view.channelId }, view.user, { text: t(locale, 'common.internal_error', { ref: view.id }), locale, ephemeral: true }, interactionContext({ ...base, deferred: view.kind === 'command', deferredEphemeral: defersPrivately(view) }))
         .catch(() => undefined);
     }
   }

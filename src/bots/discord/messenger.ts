@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Routes, type APIMessage, type APIThreadChannel, type REST, type RawFile } from 'discord.js';
 import type { ThreadRef } from '../../engine/types.js';
 import type { RenderedMessage } from './render.js';
@@ -19,19 +20,6 @@ export function interactionToken(appId: string, token: string, receivedAt = Date
 
 export function tokenLive(t: InteractionToken | undefined, now = Date.now()): t is InteractionToken {
   return t !== undefined && now < t.expiresAt;
-}
-
-/** A Map that forgets its oldest entries beyond `max` (registries must not grow forever). */
-export class BoundedMap<K, V> extends Map<K, V> {
-  constructor(private readonly max: number) {
-    super();
-  }
-  override set(key: K, value: V): this {
-    if (this.has(key)) this.delete(key);
-    super.set(key, value);
-    while (this.size > this.max) this.delete(this.keys().next().value as K);
-    return this;
-  }
 }
 
 /**
@@ -60,11 +48,11 @@ function discordCode(err: unknown): number | undefined {
  * with the bot token.
  */
 export class DiscordMessenger {
-  private readonly editable = new BoundedMap<string, { token: InteractionToken; target: string }>(5000);
-  private readonly messageThreads = new BoundedMap<string, ThreadRef>(5000);
+  private readonly editable = new LRUCache<string, { token: InteractionToken; target: string }>({ max: 5000 });
+  private readonly messageThreads = new LRUCache<string, ThreadRef>({ max: 5000 });
   /** Session keys known to be (true) or not to be (false) a Discord thread channel. */
-  private readonly threadChannels = new BoundedMap<string, boolean>(5000);
-  private readonly uploadLimits = new BoundedMap<string, number>(5000);
+  private readonly threadChannels = new LRUCache<string, boolean>({ max: 5000 });
+  private readonly uploadLimits = new LRUCache<string, number>({ max: 5000 });
 
   constructor(
     private rest: REST,

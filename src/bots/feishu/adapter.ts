@@ -2,14 +2,14 @@ import crypto from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ReadStream } from 'node:fs';
 import type * as lark from '@larksuiteoapi/node-sdk';
+import { LRUCache } from 'lru-cache';
 import pRetry, { AbortError } from 'p-retry';
-import type { ChatAdapter, MessageRef, Reply, ThreadRef, UserRef } from '../../engine/types.js';
+import type { ChatAdapter, ImageRef, MessageRef, Reply, ThreadRef, UserRef } from '../../engine/types.js';
 import { UserFacingError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { renderCard, renderEphemeralCard } from './card.js';
 import { ChatQueues } from './chat-queue.js';
 import { parseReceiveEvent } from './parse.js';
-import { LruMap } from './seen.js';
 
 /** im.image.create refuses images over 10 MB. */
 export const FEISHU_UPLOAD_LIMIT = 10 * 1024 * 1024;
@@ -92,13 +92,13 @@ export class FeishuAdapter implements ChatAdapter {
   readonly platform = 'feishu' as const;
   private readonly queues: ChatQueues;
   /** sha256 of image bytes → image_key: progress patches re-send the same picture. */
-  private readonly imageKeys = new LruMap<string, string>(256);
+  private readonly imageKeys = new LRUCache<string, string>({ max: 256 });
   /** Message id of a card we sent → its thread, so a click can name its session without a lookup. */
-  private readonly messageThreads = new LruMap<string, ThreadRef>(10_000);
+  private readonly messageThreads = new LRUCache<string, ThreadRef>({ max: 10_000 });
   /** p2p or group, as the chat's messages said; ephemeral cards exist in groups only. */
-  private readonly chatTypes = new LruMap<string, string>(10_000);
+  private readonly chatTypes = new LRUCache<string, string>({ max: 10_000 });
   /** Threads that live in a topic group: replies go into the topic. */
-  private readonly topicThreads = new LruMap<string, true>(10_000);
+  private readonly topicThreads = new LRUCache<string, true>({ max: 10_000 });
   /** Latest card waiting for its patch, per message: older progress states are skipped. */
   private readonly pendingPatches = new Map<string, { card: Record<string, unknown>; done: Promise<void> }>();
 
@@ -203,6 +203,13 @@ export class FeishuAdapter implements ChatAdapter {
     this.chatTypes.set(chatId, chatType);
   }
 
+  /** An image of a received message: its key, downloaded through the message it came in. */
+  download(image: ImageRef): Promise<Buffer> {
+    const messageId = image.meta?.messageId;
+    if (!messageId) return Promise.reject(new UserFacingError('feishu.image_unavailable'));
+    return this.downloadImage(messageId, image.id);
+  }
+
   /** Downloads an image of a received message (message-resource API, type=image). */
   async downloadImage(messageId: string, imageKey: string): Promise<Buffer> {
     let resource: Awaited<ReturnType<lark.Client['im']['messageResource']['get']>>;
@@ -255,10 +262,6 @@ export class FeishuAdapter implements ChatAdapter {
     const thread: ThreadRef = { platform: 'feishu', workspace, channel: chatId, thread: root };
     this.messageThreads.set(messageId, thread);
     return thread;
-  }
-
-  async idle(): Promise<void> {
-    await this.queues.onIdle();
   }
 
   private async uploadImages(reply: Reply): Promise<string[]> {

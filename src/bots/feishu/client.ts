@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from '../../util/logger.js';
 
@@ -49,21 +50,20 @@ export function sdkLogger(logger: Logger): lark.Logger {
 type CacheKey = Parameters<lark.Cache['get']>[0];
 
 export class TokenCache implements lark.Cache {
-  private readonly values = new Map<string, { value: unknown; expiresAt?: number }>();
+  private readonly values = new LRUCache<string, { value: unknown }>({ max: 1000 });
 
   private key(key: CacheKey, namespace?: string): string {
     return `${namespace ?? ''}/${key.toString()}`;
   }
 
   async get(key: CacheKey, options?: { namespace?: string }): Promise<unknown> {
-    const hit = this.values.get(this.key(key, options?.namespace));
-    if (!hit) return undefined;
-    if (hit.expiresAt !== undefined && hit.expiresAt <= Date.now()) return undefined;
-    return hit.value;
+    return this.values.get(this.key(key, options?.namespace))?.value;
   }
 
   async set(key: CacheKey, value: unknown, expiresAt?: number, options?: { namespace?: string }): Promise<boolean> {
-    this.values.set(this.key(key, options?.namespace), { value, expiresAt });
+    const ttl = expiresAt === undefined ? undefined : expiresAt - Date.now();
+    if (ttl !== undefined && ttl <= 0) this.values.delete(this.key(key, options?.namespace));
+    else this.values.set(this.key(key, options?.namespace), { value }, ttl === undefined ? {} : { ttl });
     return true;
   }
 }

@@ -1,30 +1,36 @@
 import type * as lark from '@larksuiteoapi/node-sdk';
-import type { ActionEvent, EngineApi, ImageRef, IncomingMessage, ThreadRef } from '../../engine/types.js';
+import { LRUCache } from 'lru-cache';
+import type { ActionEvent, Deliver, ImageRef, IncomingMessage, ThreadQuery, ThreadRef } from '../../engine/types.js';
 import { detectTextLocale, t, type Locale } from '../../i18n/index.js';
 import type { Logger } from '../../util/logger.js';
 import type { FeishuAdapter } from './adapter.js';
 import { parseCardAction, parseReceiveEvent, type BotIdentity } from './parse.js';
-import { LruMap, SeenIds } from './seen.js';
 
 const IDENTITY_RETRY_MS = 60_000;
 
+/** Feishu message ids: the image of one message is downloaded through its message. */
+function imageOf(messageId: string, key: string): ImageRef {
+  return { id: key, meta: { messageId } };
+}
+
 /**
  * Feishu events in, engine calls out. Every handler returns at once (Feishu wants an answer within
- * 3 s and re-pushes otherwise); the engine's work continues in the background.
+ * 3 s and re-pushes otherwise); the engine's work continues in the background. A message's event
+ * id is its message_id, so a re-push (or the same message under two event ids) is one event.
  */
 export class FeishuEventRouter {
   private identity: BotIdentity = {};
   private identityLoadedAt = 0;
-  private readonly seen = new SeenIds();
-  private readonly threadLocales = new LruMap<string, Locale>(10_000);
+  private readonly threadLocales = new LRUCache<string, Locale>({ max: 10_000 });
   /** Last selection passed to the engine per card and select, so a later click does not resend it. */
-  private readonly lastSelection = new LruMap<string, string>(10_000);
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly lastSelection = new LRUCache<string, string>({ max: 10_000 });
   private stopped = false;
 
   constructor(
     private readonly opts: {
-      engine: EngineApi;
+      deliver: Deliver;
+      threads: ThreadQuery;
+      background: <T>(work: Promise<T>) => Promise<T>;
       adapter: FeishuAdapter;
       client: lark.Client;
       logger: Logger;
@@ -50,15 +56,8 @@ export class FeishuEventRouter {
     this.stopped = true;
   }
 
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
-  }
-
   private background(work: () => Promise<void>): void {
-    const p = work()
-      .catch((err: unknown) => this.opts.logger.error({ err }, 'feishu event handling failed'))
-      .finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
+    void this.opts.background(work().catch((err: unknown) => this.opts.logger.error({ err }, 'feishu event handling failed')));
   }
 
   private localeFor(thread: string, text: string): Locale {
@@ -75,9 +74,6 @@ export class FeishuEventRouter {
     if (!m) return;
     // Our own cards and other bots' messages never start a session.
     if (m.senderType !== 'user') return;
-    const dupEvent = this.seen.checkAndAdd(`e:${m.eventId}`);
-    const dupMessage = this.seen.checkAndAdd(`m:${m.messageId}`);
-    if (dupEvent || dupMessage) return;
     if (!m.text && m.imageKeys.length === 0 && m.otherFiles.length === 0) return;
 
     const thread: ThreadRef = { platform: 'feishu', workspace: m.tenantKey, channel: m.chatId, thread: m.rootId ?? m.messageId };
@@ -88,13 +84,10 @@ export class FeishuEventRouter {
     if (!addressed && !m.rootId) return;
 
     const adapter = this.opts.adapter;
-    const images: ImageRef[] = m.imageKeys.map((key) => ({
-      id: key,
-      fetch: () => adapter.downloadImage(m.messageId, key),
-    }));
+    const images: ImageRef[] = m.imageKeys.map((key) => imageOf(m.messageId, key));
     const message: IncomingMessage = {
       platform: 'feishu',
-      eventId: m.eventId,
+      eventId: m.messageId,
       thread,
       user: { id: m.senderOpenId },
       locale: this.localeFor(thread.thread, m.text),
@@ -103,18 +96,16 @@ export class FeishuEventRouter {
       otherFiles: m.otherFiles.length ? m.otherFiles : undefined,
       receivedAt: m.createTime ?? Date.now(),
     };
-    const engine = this.opts.engine;
+    const { deliver, threads } = this.opts;
     this.background(async () => {
-      const active = await engine.isActiveThread(thread);
+      const active = await threads.isActive(thread);
       if (!addressed && !active) return;
       // "@bot make it brighter" as a reply to a photo outside any session: that photo is meant.
       if (!active && images.length === 0 && m.parentId && m.text) {
         const parentId = m.parentId;
-        for (const key of await adapter.imagesOfMessage(parentId)) {
-          images.push({ id: key, fetch: () => adapter.downloadImage(parentId, key) });
-        }
+        for (const key of await adapter.imagesOfMessage(parentId)) images.push(imageOf(parentId, key));
       }
-      await engine.handleMessage(message, adapter);
+      await deliver({ kind: 'message', message });
     });
   }
 
@@ -130,9 +121,7 @@ export class FeishuEventRouter {
         i18n: { zh_cn: t('zh-CN', 'feishu.action_received'), en_us: t('en', 'feishu.action_received') },
       },
     };
-    if (this.seen.checkAndAdd(`e:${a.eventId}`)) return toast;
-
-    const { engine, adapter } = this.opts;
+    const { deliver, adapter } = this.opts;
     this.background(async () => {
       const thread = await adapter.threadOfMessage(a.messageId, a.chatId, a.tenantKey);
       const base: Omit<ActionEvent, 'eventId' | 'actionId'> = {
@@ -149,11 +138,11 @@ export class FeishuEventRouter {
         const changed = this.lastSelection.get(key) !== choice;
         if (a.actionId === a.selectId || (changed && a.selected.length > 0)) {
           this.lastSelection.set(key, choice);
-          await engine.handleAction({ ...base, eventId: `${a.eventId}:select`, actionId: a.selectId, values: a.selected }, adapter);
+          await deliver({ kind: 'action', action: { ...base, eventId: `${a.eventId}:select`, actionId: a.selectId, values: a.selected } });
         }
       }
       if (a.actionId && a.actionId !== a.selectId) {
-        await engine.handleAction({ ...base, eventId: a.eventId, actionId: a.actionId, values: a.selectId ? undefined : a.selected }, adapter);
+        await deliver({ kind: 'action', action: { ...base, eventId: a.eventId, actionId: a.actionId, values: a.selectId ? undefined : a.selected } });
       }
     });
     return toast;

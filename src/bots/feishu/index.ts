@@ -1,8 +1,9 @@
 import * as lark from '@larksuiteoapi/node-sdk';
+import type { EnvSettings } from '../../config/env.js';
 import type { HealthStatus } from '../../providers/types.js';
 import { t } from '../../i18n/index.js';
-import { UserFacingError } from '../../util/errors.js';
-import type { BotHandle, StartBot } from '../types.js';
+import type { Logger } from '../../util/logger.js';
+import type { Bot } from '../types.js';
 import { FeishuAdapter } from './adapter.js';
 import { createLarkClient, isLarkDomain, resolveFeishuDomain, sdkLogger, TokenCache } from './client.js';
 import { FeishuEventRouter } from './events.js';
@@ -18,90 +19,79 @@ export { resolveFeishuDomain } from './client.js';
  * FEISHU_MODE=webhook, POST /feishu/events and /feishu/card on the shared HTTP server, every
  * request proven by signature and token before the SDK's dispatcher sees it.
  */
-export const startFeishuBot: StartBot = async (ctx) => {
-  const logger = ctx.logger.child({ bot: 'feishu' });
-  const { appId, appSecret, encryptKey, verificationToken, mode } = ctx.env.feishu;
-  if (!appId || !appSecret) throw new UserFacingError('feishu.not_configured');
-  const domain = resolveFeishuDomain(ctx.env.feishu.domain);
-
+export function createFeishuBot(settings: EnvSettings['feishu'], parentLogger: Logger): Bot {
+  const logger = parentLogger.child({ bot: 'feishu' });
+  const { appId, appSecret, encryptKey, verificationToken, mode } = settings;
+  if (!appId || !appSecret) throw new Error(t('en', 'feishu.not_configured'));
+  const domain = resolveFeishuDomain(settings.domain);
   const client = createLarkClient({ appId, appSecret, domain, logger });
   const adapter = new FeishuAdapter(client, logger);
-  const router = new FeishuEventRouter({
-    engine: ctx.engine,
-    adapter,
-    client,
-    logger,
-    defaultLocale: isLarkDomain(domain) ? 'en' : 'zh-CN',
-  });
-  const dispatcher = new lark.EventDispatcher({
-    encryptKey,
-    verificationToken,
-    cache: new TokenCache(),
-    logger: sdkLogger(logger),
-    loggerLevel: lark.LoggerLevel.info,
-  }).register({
-    'im.message.receive_v1': (data: unknown) => router.onMessage(data),
-    'card.action.trigger': (data: unknown) => router.onCardAction(data),
-  });
-  void router.loadIdentity();
-  // Lets the engine report jobs a previous process left unfinished, once we can send.
-  const announce = (): void => {
-    ctx.engine.registerAdapter?.(adapter).catch((err: unknown) => logger.warn({ err }, 'engine could not take the feishu adapter'));
-  };
-
+  let router: FeishuEventRouter | undefined;
   let ws: lark.WSClient | undefined;
   let wsFailed = false;
-  if (mode === 'webhook') {
-    if (!encryptKey && !verificationToken) logger.error(t('en', 'feishu.webhook_unprotected'));
-    const handler = createWebhookHandler({
-      encryptKey,
-      verificationToken,
-      logger,
-      dispatch: (payload) => dispatcher.invoke(payload, { needCheck: false }),
-    });
-    for (const path of ['/feishu/events', '/feishu/card']) {
-      if (!ctx.http.has('POST', path)) ctx.http.route('POST', path, handler);
-    }
-    announce();
-  } else {
-    // The SDK silently skips start() for an app id of the wrong shape; say so instead.
-    if (!/^cli_[0-9a-fA-F]{16}$/.test(appId)) {
-      wsFailed = true;
-      logger.error({ appId }, 'FEISHU_APP_ID does not look like a Feishu app id (cli_ followed by 16 hex digits)');
-    }
-    ws = new lark.WSClient({
-      appId,
-      appSecret,
-      domain,
-      logger: sdkLogger(logger),
-      loggerLevel: lark.LoggerLevel.info,
-      autoReconnect: true,
-      onReady: () => {
-        logger.info('feishu long connection open');
-        announce();
-      },
-      onError: (err: Error) => {
-        wsFailed = true;
-        logger.error({ err: err.message }, 'feishu long connection gave up');
-      },
-    });
-    if (!wsFailed) await ws.start({ eventDispatcher: dispatcher });
-  }
-  logger.info({ mode, domain }, 'feishu bot started');
 
-  const handle: BotHandle = {
-    name: 'feishu',
-    async stop() {
-      router.stop();
-      ws?.close({ force: true });
-      // Give work in flight a moment to post its answers, without holding shutdown hostage.
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, 5_000);
-        timer.unref();
+  return {
+    platform: 'feishu',
+    adapter,
+    async start(ctx, deliver) {
+      router = new FeishuEventRouter({
+        deliver,
+        threads: ctx.threads,
+        background: (work) => ctx.background(work),
+        adapter,
+        client,
+        logger,
+        defaultLocale: isLarkDomain(domain) ? 'en' : 'zh-CN',
       });
-      await Promise.race([Promise.all([router.drain(), adapter.idle()]), grace]);
-      clearTimeout(timer);
+      const events = router;
+      const dispatcher = new lark.EventDispatcher({
+        encryptKey,
+        verificationToken,
+        cache: new TokenCache(),
+        logger: sdkLogger(logger),
+        loggerLevel: lark.LoggerLevel.info,
+      }).register({
+        'im.message.receive_v1': (data: unknown) => events.onMessage(data),
+        'card.action.trigger': (data: unknown) => events.onCardAction(data),
+      });
+      void events.loadIdentity();
+      if (mode === 'webhook') {
+        if (!encryptKey && !verificationToken) logger.error(t('en', 'feishu.webhook_unprotected'));
+        const handler = createWebhookHandler({
+          encryptKey,
+          verificationToken,
+          logger,
+          dispatch: (payload) => dispatcher.invoke(payload, { needCheck: false }),
+        });
+        for (const path of ['/feishu/events', '/feishu/card']) {
+          if (!ctx.http.has('POST', path)) ctx.http.route('POST', path, handler);
+        }
+      } else {
+        // The SDK silently skips start() for an app id of the wrong shape; say so instead.
+        if (!/^cli_[0-9a-fA-F]{16}$/.test(appId)) {
+          wsFailed = true;
+          logger.error({ appId }, 'FEISHU_APP_ID does not look like a Feishu app id (cli_ followed by 16 hex digits)');
+        }
+        ws = new lark.WSClient({
+          appId,
+          appSecret,
+          domain,
+          logger: sdkLogger(logger),
+          loggerLevel: lark.LoggerLevel.info,
+          autoReconnect: true,
+          onReady: () => logger.info('feishu long connection open'),
+          onError: (err: Error) => {
+            wsFailed = true;
+            logger.error({ err: err.message }, 'feishu long connection gave up');
+          },
+        });
+        if (!wsFailed) await ws.start({ eventDispatcher: dispatcher });
+      }
+      logger.info({ mode, domain }, 'feishu bot started');
+    },
+    async stop() {
+      router?.stop();
+      ws?.close({ force: true });
     },
     async health(): Promise<HealthStatus> {
       if (mode === 'webhook') {
@@ -115,5 +105,4 @@ export const startFeishuBot: StartBot = async (ctx) => {
       return { name: 'feishu', state: 'degraded', detail: t('en', 'feishu.connecting') };
     },
   };
-  return handle;
-};
+}

@@ -1,8 +1,9 @@
 import type { webApi } from '@slack/bolt';
-import type { ChatAdapter, MessageRef, Reply, ReplyImage, ThreadRef, UserRef } from '../../engine/types.js';
+import type { ChatAdapter, ImageRef, MessageRef, Reply, ReplyImage, ThreadRef, UserRef } from '../../engine/types.js';
 import { UserFacingError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { renderReply } from './blocks.js';
+import { downloadSlackFile, MAX_DOWNLOAD_BYTES } from './files.js';
 
 /** Slack accepts files up to 1 GB; a practical cap keeps uploads quick and memory bounded. */
 export const SLACK_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
@@ -17,7 +18,18 @@ export class SlackChatAdapter implements ChatAdapter {
   constructor(
     private readonly client: webApi.WebClient,
     private readonly logger: Logger,
+    /** The bot token (file downloads need it) and hosts trusted besides Slack's (a loopback API base in tests). */
+    private readonly files: { token: string; extraHosts: readonly string[]; maxBytes?: number },
   ) {}
+
+  async download(image: ImageRef, signal?: AbortSignal): Promise<Buffer> {
+    const maxBytes = this.files.maxBytes ?? MAX_DOWNLOAD_BYTES;
+    if (!image.url) throw new UserFacingError('slack.file_unavailable');
+    if (image.size !== undefined && image.size > maxBytes) {
+      throw new UserFacingError('slack.file_too_large', { size: (image.size / 1048576).toFixed(1), limit: (maxBytes / 1048576).toFixed(1) });
+    }
+    return downloadSlackFile(image.url, { token: this.files.token, extraHosts: this.files.extraHosts, maxBytes, signal });
+  }
 
   async send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
     await this.uploadImages(thread.channel, thread.thread, reply.images);

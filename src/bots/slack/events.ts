@@ -1,7 +1,5 @@
 import type { webApi } from '@slack/bolt';
 import type { ActionEvent, ImageRef, IncomingMessage, MessageRef, ThreadRef } from '../../engine/types.js';
-import { UserFacingError } from '../../util/errors.js';
-import { downloadSlackFile } from './files.js';
 
 /** The parts of a Slack file object we read (events carry a subset; files.info the rest). */
 export interface SlackFile {
@@ -69,9 +67,6 @@ export function cleanText(text: string | undefined, botUserId?: string): string 
 
 export interface FileAccess {
   client: webApi.WebClient;
-  token: string;
-  extraHosts: readonly string[];
-  maxBytes: number;
 }
 
 /**
@@ -89,20 +84,8 @@ export async function collectFiles(files: SlackFile[] | undefined, access: FileA
       otherFiles.push(file.name ?? file.title ?? file.id);
       continue;
     }
-    images.push({
-      id: file.id,
-      name: file.name,
-      mimeType: file.mimetype,
-      size: file.size,
-      fetch: async (signal) => {
-        const url = file.url_private_download ?? file.url_private;
-        if (!url) throw new UserFacingError('slack.file_unavailable');
-        if (file.size !== undefined && file.size > access.maxBytes) {
-          throw new UserFacingError('slack.file_too_large', { size: (file.size / 1048576).toFixed(1), limit: (access.maxBytes / 1048576).toFixed(1) });
-        }
-        return downloadSlackFile(url, { token: access.token, extraHosts: access.extraHosts, maxBytes: access.maxBytes, signal });
-      },
-    });
+    // Downloaded by SlackChatAdapter.download, with the bot token, when the engine needs the bytes.
+    images.push({ id: file.id, name: file.name, mimeType: file.mimetype, size: file.size, url: file.url_private_download ?? file.url_private });
   }
   return { images, otherFiles };
 }
@@ -135,13 +118,14 @@ async function fileInfo(file: SlackFile, access: FileAccess): Promise<SlackFile 
   }
 }
 
-export function toIncomingMessage(
-  event: SlackMessageEvent,
-  ctx: { eventId: string; team: string; botUserId?: string; files: { images: ImageRef[]; otherFiles: string[] } },
-): IncomingMessage {
+/**
+ * A post as the engine's IncomingMessage. Its id is the post's own identity (channel and ts), so a
+ * post that arrives twice (a retry, or as both app_mention and message) is one event to the engine.
+ */
+export function toIncomingMessage(event: SlackMessageEvent, ctx: { team: string; botUserId?: string; files: { images: ImageRef[]; otherFiles: string[] } }): IncomingMessage {
   return {
     platform: 'slack',
-    eventId: ctx.eventId,
+    eventId: `${event.channel}:${event.ts}`,
     thread: threadOf(event, ctx.team),
     user: { id: event.user as string },
     text: cleanText(event.text, ctx.botUserId),

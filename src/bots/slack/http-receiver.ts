@@ -1,7 +1,6 @@
-import type { App, Receiver } from '@slack/bolt';
+import { verifySlackRequest, type App, type Receiver } from '@slack/bolt';
 import type { HttpServer, RouteRequest, RouteResponse } from '../../server/http.js';
 import type { Logger } from '../../util/logger.js';
-import { verifySlackSignature } from './signature.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -20,7 +19,6 @@ export interface SlackHttpReceiverOptions {
 export class SlackHttpReceiver implements Receiver {
   private app?: App;
   private running = false;
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: SlackHttpReceiverOptions) {
     const path = options.path ?? SLACK_EVENTS_PATH;
@@ -37,19 +35,19 @@ export class SlackHttpReceiver implements Receiver {
 
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.allSettled([...this.inFlight]);
   }
 
   private handle(req: RouteRequest): RouteResponse {
     if (!this.running || !this.app) return { status: 503, body: { error: 'slack receiver not running' } };
-    const verdict = verifySlackSignature({
-      signingSecret: this.options.signingSecret,
-      timestamp: header(req, 'x-slack-request-timestamp'),
-      signature: header(req, 'x-slack-signature'),
-      body: req.body,
-    });
-    if (!verdict.ok) {
-      this.options.logger.warn({ reason: verdict.reason }, 'slack request refused: bad signature');
+    try {
+      // Bolt's own check: HMAC-SHA256 over v0:timestamp:body, timing-safe, five-minute window.
+      verifySlackRequest({
+        signingSecret: this.options.signingSecret,
+        body: req.body.toString('utf8'),
+        headers: { 'x-slack-signature': header(req, 'x-slack-signature') ?? '', 'x-slack-request-timestamp': Number(header(req, 'x-slack-request-timestamp')) },
+      });
+    } catch (err) {
+      this.options.logger.warn({ reason: err instanceof Error ? err.message : String(err) }, 'slack request refused: bad signature');
       return { status: 401, body: { error: 'invalid signature' } };
     }
     const body = parseBody(req);
@@ -58,8 +56,8 @@ export class SlackHttpReceiver implements Receiver {
     if (body.ssl_check) return { status: 200 };
 
     const retry = header(req, 'x-slack-retry-num');
-    const app = this.app;
-    const work = app
+    // Answered below first; Bolt processes afterwards (the app tracks that work for shutdown).
+    void this.app
       .processEvent({
         body,
         // Already answered below: Bolt's ack becomes a no-op.
@@ -68,8 +66,6 @@ export class SlackHttpReceiver implements Receiver {
         retryReason: header(req, 'x-slack-retry-reason'),
       })
       .catch((err: unknown) => this.options.logger.error({ err }, 'slack event processing failed'));
-    const tracked = work.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
     return { status: 200, body: '' };
   }
 }

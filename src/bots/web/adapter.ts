@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { ChatAdapter, MessageRef, Reply, ThreadRef, UserRef } from '../../engine/types.js';
+import { LRUCache } from 'lru-cache';
+import type { ChatAdapter, ImageRef, MessageRef, Reply, ThreadRef, UserRef } from '../../engine/types.js';
+import { UserFacingError } from '../../util/errors.js';
 
 /** A reply as the browser receives it: images become URLs served by the playground. */
 export interface WireReply {
@@ -28,7 +30,8 @@ interface Session {
 }
 
 const MAX_EVENTS_PER_SESSION = 200;
-const MAX_IMAGES = 500;
+/** Uploads and replies' images kept for the page, bounded by bytes (the oldest go first). */
+const IMAGE_BUDGET_BYTES = 512 * 1024 * 1024;
 
 /**
  * The playground's ChatAdapter: replies are kept per session (so a reload replays the thread)
@@ -37,7 +40,10 @@ const MAX_IMAGES = 500;
 export class WebAdapter implements ChatAdapter {
   readonly platform = 'web' as const;
   private readonly sessions = new Map<string, Session>();
-  private readonly images = new Map<string, { data: Buffer; mimeType: string }>();
+  private readonly images = new LRUCache<string, { data: Buffer; mimeType: string }>({
+    maxSize: IMAGE_BUDGET_BYTES,
+    sizeCalculation: (img) => Math.max(1, img.data.length),
+  });
 
   constructor(private readonly limitBytes = 50 * 1024 * 1024) {}
 
@@ -64,11 +70,17 @@ export class WebAdapter implements ChatAdapter {
     return this.images.get(id);
   }
 
+  /** An upload of this playground (kept by keepImage). */
+  async download(image: ImageRef): Promise<Buffer> {
+    const kept = this.images.get(image.id);
+    if (!kept) throw new UserFacingError('web.image_expired');
+    return kept.data;
+  }
+
   /** Keeps an uploaded photo so the page can show it (before/after, point picking). */
   keepImage(data: Buffer, mimeType: string): string {
     const id = `i_${randomBytes(12).toString('hex')}`;
     this.images.set(id, { data, mimeType });
-    while (this.images.size > MAX_IMAGES) this.images.delete(this.images.keys().next().value!);
     return id;
   }
 

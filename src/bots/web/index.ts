@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { BotHandle, StartBot } from '../types.js';
-import type { ActionEvent, IncomingMessage, ThreadRef } from '../../engine/types.js';
+import type { Bot, BotContext } from '../types.js';
+import type { ActionEvent, Deliver, IncomingMessage, ThreadRef } from '../../engine/types.js';
 import type { HealthStatus } from '../../providers/types.js';
 import { resolveLocale, type Locale } from '../../i18n/index.js';
 import { WebAdapter } from './adapter.js';
@@ -19,13 +19,30 @@ function pickLocale(query: URLSearchParams, acceptLanguage: string | undefined):
   return resolveLocale(acceptLanguage?.split(',')[0]?.trim());
 }
 
+/** The status panel's lines (the app passes `doctor`, which checks every configured service). */
+export type StatusLines = (locale: Locale) => Promise<unknown[]>;
+
 /**
  * The local playground: a chat page at `/` driven by the same engine as the bots, through a
  * WebAdapter that streams replies over Server-Sent Events.
  */
-export const startWebPlayground: StartBot = async (ctx) => {
+export function createWebBot(opts: { status: StatusLines }): Bot & { adapter: WebAdapter } {
   const adapter = new WebAdapter();
-  const { http, engine, logger } = ctx;
+  return {
+    platform: 'web',
+    adapter,
+    start: async (ctx, deliver) => routes(ctx, deliver, adapter, opts.status),
+    async stop() {
+      adapter.closeAll();
+    },
+    async health(): Promise<HealthStatus> {
+      return { name: 'playground', state: 'ok', detail: 'serving' };
+    },
+  };
+}
+
+function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, status: StatusLines): void {
+  const { http, logger } = ctx;
 
   http.route('GET', '/', ({ query, headers }) => ({
     status: 200,
@@ -77,8 +94,9 @@ export const startWebPlayground: StartBot = async (ctx) => {
           otherFiles.push(value.name);
           continue;
         }
-        uploaded.push(adapter.keepImage(data, value.type || 'application/octet-stream'));
-        images.push({ id: randomUUID(), name: value.name, mimeType: value.type, size: data.length, fetch: async () => data });
+        const id = adapter.keepImage(data, value.type || 'application/octet-stream');
+        uploaded.push(id);
+        images.push({ id, name: value.name, mimeType: value.type, size: data.length });
       }
       let points: IncomingMessage['points'];
       const rawPoints = form.get('points');
@@ -108,7 +126,7 @@ export const startWebPlayground: StartBot = async (ctx) => {
         receivedAt: Date.now(),
       };
       // Answer the browser at once; the engine's replies arrive over the event stream.
-      void engine.handleMessage(message, adapter).catch((err: unknown) => logger.error({ err }, 'playground message failed'));
+      void deliver({ kind: 'message', message }).catch((err: unknown) => logger.error({ err }, 'playground message failed'));
       return { status: 202, body: { accepted: true, images: uploaded.map((id) => `/api/images/${id}`) } };
     },
     { maxBodyBytes: MAX_UPLOAD },
@@ -134,26 +152,11 @@ export const startWebPlayground: StartBot = async (ctx) => {
       values: Array.isArray(payload.values) ? payload.values.map(String).slice(0, 25) : undefined,
       message: typeof payload.messageId === 'string' ? { platform: 'web', channel: 'playground', thread: session, id: payload.messageId } : undefined,
     };
-    void engine.handleAction(action, adapter).catch((err: unknown) => logger.error({ err }, 'playground action failed'));
+    void deliver({ kind: 'action', action }).catch((err: unknown) => logger.error({ err }, 'playground action failed'));
     return { status: 202, body: { accepted: true } };
   });
 
-  http.route('GET', '/api/status', async ({ query, headers }) => {
-    const { runDoctor } = await import('../../doctor.js');
-    const { lines } = await runDoctor(ctx.env, pickLocale(query, headers['accept-language']));
-    return { status: 200, body: { checks: lines } };
-  });
-
-  const handle: BotHandle = {
-    name: 'web',
-    async stop() {
-      adapter.closeAll();
-    },
-    async health(): Promise<HealthStatus> {
-      return { name: 'playground', state: 'ok', detail: 'serving' };
-    },
-  };
-  return handle;
-};
+  http.route('GET', '/api/status', async ({ query, headers }) => ({ status: 200, body: { checks: await status(pickLocale(query, headers['accept-language'])) } }));
+}
 
 export { WebAdapter };

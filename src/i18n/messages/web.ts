@@ -3,6 +3,7 @@ import { defineMessages } from '../define.js';
 export const webMessages = defineMessages({
   en: {
     'web.title': 'chat-image-editor playground',
+    'web.image_expired': 'That photo is no longer in the playground (it was removed to save memory). Please upload it again.',
     'web.intro': 'Upload a photo and say what to change, e.g. "blur the background" or "make my shirt red". Buttons under each answer run the edits.',
     'web.upload': 'Photo',
     'web.upload_hint': 'Choose, drop or paste a photo (a second photo is the face source for a face swap).',
@@ -26,6 +27,7 @@ export const webMessages = defineMessages({
   },
   'zh-CN': {
     'web.title': 'chat-image-editor 试用台',
+    'web.image_expired': '那张照片已不在调试页中（为节省内存已被移除），请重新上传。',
     'web.intro': '上传一张照片并说出想改什么，例如"把背景虚化"或"把上衣改成红色"。回答下方的按钮会执行这些编辑。',
     'web.upload': '照片',
     'web.upload_hint': '选择、拖入或粘贴照片（第二张照片用作换脸的人脸来源）。',

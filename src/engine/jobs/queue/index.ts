@@ -1,5 +1,5 @@
-import type { EngineConfig } from '../../config/schemas/engine.js';
-import type { Logger } from '../../util/logger.js';
+import type { EngineConfig } from '../../../config/schemas/engine.js';
+import type { Logger } from '../../../util/logger.js';
 import { MemoryJobQueue } from './memory.js';
 import type { JobQueue } from './types.js';
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ActionEvent, Button, ChatAdapter, CommandInvocation, EngineApi, ImageRef, IncomingMessage, MessageRef, Platform, Reply, ThreadRef, UserRef } from './types.js';
+import type { Engine } from '../../src/engine/index.js';
+import type { ActionEvent, Button, ChatAdapter, CommandInvocation, ImageRef, IncomingMessage, MessageRef, Platform, Reply, ReplyContext, ThreadRef, UserRef } from '../../src/engine/types.js';
 
 /** One thing the engine did through the adapter, in order. */
 export interface Recorded {
@@ -32,7 +33,11 @@ export interface TestAdapterOptions {
   latencyMs?: number;
 }
 
-type Idle = { idle?: () => Promise<void> };
+/** The parts of the engine a platform talks to. */
+type EngineLike = Pick<Engine, 'deliver' | 'attach' | 'recover' | 'idle'>;
+
+/** Bytes of the images tests attach, by id (what a platform's file store would serve). */
+const files = new Map<string, Buffer>();
 
 /**
  * An in-memory ChatAdapter for tests and benches: records every send, update and ephemeral reply
@@ -50,22 +55,26 @@ export class TestAdapter implements ChatAdapter {
   private readonly channel: string;
   /** Observers (bench timing): called synchronously for every recorded reply. */
   readonly listeners: ((r: Recorded) => void)[] = [];
+  /** The reply context of every send, update and ephemeral reply, in order (what a platform would get). */
+  readonly contexts: (ReplyContext | undefined)[] = [];
 
   constructor(
-    public engine?: EngineApi & Idle,
+    public engine?: EngineLike,
     opts: TestAdapterOptions = {},
   ) {
-    this.platform = opts.platform ?? 'test';
+    this.platform = opts.platform ?? 'web';
     this.limit = opts.uploadLimit ?? 8 * 1024 * 1024;
     this.latency = opts.latencyMs ?? 0;
     this.defaultUser = opts.user ?? { id: 'U1', name: 'alice' };
     this.workspace = opts.workspace ?? 'W1';
     this.channel = opts.channel ?? 'C1';
+    if (engine) this.attach(engine);
   }
 
   // ── ChatAdapter ──────────────────────────────────────────────────────────
 
-  async send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
+  async send(thread: ThreadRef, reply: Reply, ctx?: ReplyContext): Promise<MessageRef> {
+    this.contexts.push(ctx);
     if (this.latency) await sleep(this.latency);
     const ref: MessageRef = { platform: this.platform, channel: thread.channel, thread: thread.thread, id: `m${++this.seq}` };
     this.messages.set(ref.id, { ref, thread, reply, edits: [] });
@@ -73,7 +82,8 @@ export class TestAdapter implements ChatAdapter {
     return ref;
   }
 
-  async update(message: MessageRef, reply: Reply): Promise<void> {
+  async update(message: MessageRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
+    this.contexts.push(ctx);
     if (this.latency) await sleep(this.latency);
     const m = this.messages.get(message.id);
     if (!m) throw new Error(`update of unknown message ${message.id}`);
@@ -82,13 +92,20 @@ export class TestAdapter implements ChatAdapter {
     this.record({ type: 'update', thread: m.thread, ref: message, reply, at: Date.now() });
   }
 
-  async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply): Promise<void> {
+  async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
+    this.contexts.push(ctx);
     if (this.latency) await sleep(this.latency);
     this.record({ type: 'ephemeral', thread, user, reply, at: Date.now() });
   }
 
   uploadLimit(): number {
     return this.limit;
+  }
+
+  async download(image: ImageRef): Promise<Buffer> {
+    const data = files.get(image.id);
+    if (!data) throw new Error(`no test file ${image.id}`);
+    return data;
   }
 
   private record(r: Recorded): void {
@@ -102,9 +119,11 @@ export class TestAdapter implements ChatAdapter {
     return { platform: this.platform, workspace: this.workspace, channel, thread: id };
   }
 
-  /** An ImageRef over bytes already in memory. */
+  /** An ImageRef over bytes already in memory (download serves them). */
   static image(data: Buffer, opts: { name?: string; mimeType?: string; id?: string } = {}): ImageRef {
-    return { id: opts.id ?? `f${randomBytes(4).toString('hex')}`, name: opts.name ?? 'photo.png', mimeType: opts.mimeType ?? 'image/png', size: data.length, fetch: async () => data };
+    const id = opts.id ?? `f${randomBytes(6).toString('hex')}`;
+    files.set(id, data);
+    return { id, name: opts.name ?? 'photo.png', mimeType: opts.mimeType ?? 'image/png', size: data.length };
   }
 
   makeMessage(o: { text?: string; images?: (Buffer | ImageRef)[]; thread?: ThreadRef | string; user?: UserRef; locale?: string; eventId?: string; otherFiles?: string[]; points?: { x: number; y: number }[] }): IncomingMessage {
@@ -124,15 +143,15 @@ export class TestAdapter implements ChatAdapter {
   }
 
   /** Posts a message as a user would; resolves when the engine has handled it (jobs may still run). */
-  async post(o: Parameters<TestAdapter['makeMessage']>[0]): Promise<IncomingMessage> {
+  async post(o: Parameters<TestAdapter['makeMessage']>[0] & { ctx?: ReplyContext }): Promise<IncomingMessage> {
     const msg = this.makeMessage(o);
-    await this.requireEngine().handleMessage(msg, this);
+    await this.requireEngine().deliver({ kind: 'message', message: msg }, o.ctx);
     return msg;
   }
 
-  async command(name: CommandInvocation['name'], o: Parameters<TestAdapter['makeMessage']>[0] & { options?: CommandInvocation['options'] } = {}): Promise<void> {
-    const inv: CommandInvocation = { ...this.makeMessage(o), name, options: o.options };
-    await this.requireEngine().handleCommand(inv, this);
+  async command(name: CommandInvocation['name'], o: Parameters<TestAdapter['makeMessage']>[0] & { options?: CommandInvocation['options']; ctx?: ReplyContext } = {}): Promise<void> {
+    const command: CommandInvocation = { ...this.makeMessage(o), name, options: o.options };
+    await this.requireEngine().deliver({ kind: 'command', command }, o.ctx);
   }
 
   /** Every button currently shown in a thread, newest message first. */
@@ -157,7 +176,7 @@ export class TestAdapter implements ChatAdapter {
     return first ? (first.message.reply.buttons ?? []).flat() : [];
   }
 
-  async clickId(actionId: string, o: { thread?: ThreadRef | string; user?: UserRef; message?: MessageRef; values?: string[]; eventId?: string; locale?: string } = {}): Promise<ActionEvent> {
+  async clickId(actionId: string, o: { thread?: ThreadRef | string; user?: UserRef; message?: MessageRef; values?: string[]; eventId?: string; locale?: string; ctx?: ReplyContext } = {}): Promise<ActionEvent> {
     const thread = typeof o.thread === 'string' ? this.thread(o.thread) : (o.thread ?? this.thread());
     const action: ActionEvent = {
       platform: this.platform,
@@ -169,12 +188,12 @@ export class TestAdapter implements ChatAdapter {
       values: o.values,
       message: o.message,
     };
-    await this.requireEngine().handleAction(action, this);
+    await this.requireEngine().deliver({ kind: 'action', action }, o.ctx);
     return action;
   }
 
   /** Clicks the newest button with that label in the thread; throws when there is none. */
-  async click(label: string | RegExp, o: { thread?: ThreadRef | string; user?: UserRef; eventId?: string } = {}): Promise<ActionEvent> {
+  async click(label: string | RegExp, o: { thread?: ThreadRef | string; user?: UserRef; eventId?: string; ctx?: ReplyContext } = {}): Promise<ActionEvent> {
     const found = this.findButton(label, o.thread);
     if (!found) throw new Error(`no button ${String(label)} in ${JSON.stringify(this.buttons(o.thread).map((b) => b.button.label))}`);
     return this.clickId(found.button.id, { ...o, thread: o.thread ?? found.message.thread, message: found.message.ref });
@@ -191,8 +210,7 @@ export class TestAdapter implements ChatAdapter {
 
   /** Waits until the engine has handled everything and no job is queued or running. */
   async waitUntilIdle(): Promise<void> {
-    const engine = this.requireEngine();
-    if (engine.idle) await engine.idle();
+    await this.requireEngine().idle();
     await sleep(0);
   }
 
@@ -213,13 +231,15 @@ export class TestAdapter implements ChatAdapter {
     return [...this.messages.values()].filter((m) => key === undefined || m.thread.thread === key);
   }
 
-  /** The engine behind this adapter can be swapped (restart tests). */
-  attach(engine: EngineApi & Idle): TestAdapter {
+  /** The engine behind this adapter can be swapped (restart tests); it reports what a previous one left. */
+  attach(engine: EngineLike): TestAdapter {
     this.engine = engine;
+    engine.attach(this);
+    void engine.recover(this.platform);
     return this;
   }
 
-  private requireEngine(): EngineApi & Idle {
+  private requireEngine(): EngineLike {
     if (!this.engine) throw new Error('TestAdapter has no engine: pass one to the constructor or attach()');
     return this.engine;
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { createClient } from '@keyv/redis';
-import type { Logger } from '../../util/logger.js';
+import type { Logger } from '../../../util/logger.js';
 import { JobHandedBack, type JobQueue, type JobQueueHooks, type JobRunner, type LaneDepth, type QueuedJob } from './types.js';
 
 export interface BullJobQueueOptions {

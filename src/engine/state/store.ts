@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Keyv from 'keyv';
-import { getLogger } from '../util/logger.js';
+import { untilAborted } from '../../util/abort.js';
+import { getLogger } from '../../util/logger.js';
 
 /**
  * The engine's state store: a Keyv (memory in tests, SQLite under DATA_DIR by default, Redis when
@@ -164,17 +165,16 @@ export async function openStore(opts: {
     // A round trip proves the store works now rather than at the first user's message; a client
     // that keeps reconnecting (Redis down) must not hold start-up forever.
     const probe = store;
-    await withTimeout(
+    await untilAborted(
       (async () => {
         await probe.set('engine:probe', Date.now(), 60_000);
         await probe.get('engine:probe');
       })(),
-      opts.probeTimeoutMs ?? 5000,
-      'no answer',
+      AbortSignal.timeout(opts.probeTimeoutMs ?? 5000),
     );
     return store;
   } catch (err) {
-    await withTimeout(store?.close() ?? Promise.resolve(), 1000, 'close').catch(() => undefined);
+    await untilAborted(store?.close() ?? Promise.resolve(), AbortSignal.timeout(1000)).catch(() => undefined);
     const reason = err instanceof Error ? err.message : String(err);
     if (opts.onUnavailable === 'fail') {
       throw new Error(`The state store ${where} cannot be opened (${reason}). Fix it, or set engine.storeUnavailable: memory to run without persistence.`, { cause: err });
@@ -185,13 +185,4 @@ export async function openStore(opts: {
     );
     return memoryStore(opts.namespace);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-    timer.unref?.();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Locale } from '../i18n/index.js';
-import type { ChatTurn, Command, UserSettings } from './deps.js';
-import type { MessageRef, ThreadRef } from './types.js';
+import type { Locale } from '../../i18n/index.js';
+import type { ChatTurn, Command, UserSettings } from '../deps.js';
+import type { MessageRef, ReplyContext, ThreadRef } from '../types.js';
 import type { BlobRef } from './blobs.js';
 
 /** One image in a thread's history: the original photo or the result of a job. */
@@ -82,6 +82,8 @@ export interface JobRecord {
   /** Engine instance that runs it (see Engine.instanceId). */
   instance?: string;
   message?: MessageRef;
+  /** How the platform answers the event that started the job (Discord: the click's interaction token). */
+  reply?: ReplyContext;
   /** Revision produced when done. */
   result?: string;
   failure?: string;
@@ -98,10 +100,6 @@ export type ActionScope =
 
 export function newId(bytes = 12): string {
   return randomBytes(bytes).toString('base64url');
-}
-
-export function threadKey(t: ThreadRef): string {
-  return [t.platform, t.workspace, t.channel, t.thread].map((p) => encodeURIComponent(p)).join('/');
 }
 
 export function currentRevision(s: ThreadSession): Revision {

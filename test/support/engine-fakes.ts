@@ -4,13 +4,13 @@
  * engine bench. Not used by the running service.
  */
 import sharp from 'sharp';
-import { readEnv } from '../config/env.js';
-import { createEngine, type CreateEngineOptions } from './index.js';
-import { memoryStore } from './store.js';
-import { MemoryBlobStore } from './blobs.js';
-import type { Command, ExecuteRequest, ExecuteResult, Executor, Planner, Segmentation, Suggester } from './deps.js';
-import type { LabelMap } from '../pipeline/types.js';
-import { UserFacingError } from '../util/errors.js';
+import { readEnv, type EnvSettings } from '../../src/config/env.js';
+import { composeEngineDeps } from '../../src/compose.js';
+import { getLogger } from '../../src/util/logger.js';
+import { createEngine, memoryStore, MemoryBlobStore, type CreateEngineOptions, type EngineDeps } from '../../src/engine/index.js';
+import type { Command, ExecuteRequest, ExecuteResult, Executor, Planner, Segmentation, Suggester } from '../../src/engine/deps.js';
+import type { LabelMap } from '../../src/pipeline/types.js';
+import { UserFacingError } from '../../src/util/errors.js';
 
 export const LABELS = ['Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes', 'Skirt', 'Pants', 'Dress', 'Belt', 'Left-shoe', 'Right-shoe', 'Face'];
 
@@ -139,23 +139,35 @@ export function testEnv(dataDir = '/nonexistent-engine-test-dir') {
   return readEnv({ DATA_DIR: dataDir });
 }
 
+type DepOverrides = { [K in keyof EngineDeps]?: EngineDeps[K] | null };
+const DEP_KEYS = ['segmentation', 'planner', 'suggester', 'executor', 'catalog', 'encodeForUpload', 'renderOverlay'] as const;
+
+/** Engine options in the old flat shape: dependencies beside the options (`null` = without it). */
+export type EngineOverrides = Partial<Omit<CreateEngineOptions, 'deps'>> & DepOverrides;
+
+/** Splits flat overrides into createEngine's options over the instant fakes. */
+export function engineOptions(over: EngineOverrides = {}, base: Partial<EngineDeps> = {}): CreateEngineOptions {
+  const deps: Record<string, unknown> = { segmentation: fakeSegmentation(), planner: fakePlanner(), suggester: fakeSuggester(), executor: fakeExecutor(), catalog, ...base };
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(over)) {
+    if ((DEP_KEYS as readonly string[]).includes(k)) deps[k] = v ?? undefined;
+    else rest[k] = v;
+  }
+  return { env: testEnv(), ...rest, deps: deps as CreateEngineOptions['deps'] };
+}
+
 /** An engine on memory (state and images) with instant fakes; any piece can be overridden. */
-export async function makeEngine(over: Partial<CreateEngineOptions> = {}) {
+export async function makeEngine(over: EngineOverrides = {}) {
   const segmentation = fakeSegmentation();
   const planner = fakePlanner();
   const executor = fakeExecutor();
-  const engine = await createEngine({
-    env: testEnv(),
-    store: memoryStore(),
-    blobs: new MemoryBlobStore(),
-    segmentation,
-    planner,
-    suggester: fakeSuggester(),
-    executor,
-    catalog,
-    renderOverlay: null,
-    config: { jobs: { progressIntervalMs: 0 } } as never,
-    ...over,
-  });
+  const options = engineOptions({ store: memoryStore(), blobs: new MemoryBlobStore(), config: { jobs: { progressIntervalMs: 0 } } as never, ...over }, { segmentation, planner, executor });
+  const engine = await createEngine(options);
   return { engine, segmentation, planner, executor };
+}
+
+/** Options with the real pipeline and providers (as `serve` composes them) under the given overrides. */
+export function realEngineOptions(over: EngineOverrides = {}): CreateEngineOptions {
+  const env = (over.env as EnvSettings | undefined) ?? testEnv();
+  return engineOptions(over, composeEngineDeps(env, getLogger()).deps);
 }

@@ -1,4 +1,4 @@
-import { FairScheduler } from '../scheduler.js';
+import { FairScheduler } from './scheduler.js';
 import type { JobQueue, JobQueueHooks, JobRunner, LaneDepth, QueuedJob } from './types.js';
 
 /** The in-process queue: FairScheduler lanes (turns between users, per-lane concurrency). */

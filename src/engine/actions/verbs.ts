@@ -1,0 +1,50 @@
+/**
+ * What a button or select means. The id a platform carries is `ce1.<token>.<verb><index>`: the
+ * token is the unguessable key of the server-side scope (what the button acts on), the verb says
+ * what to do with it.
+ */
+export const VERBS = [
+  /** Run one command of a proposal (with its index). */
+  'run',
+  /** Run every command of a proposal. */
+  'all',
+  /** Run the commands chosen in the proposal's select. */
+  'sel',
+  /** The proposal's select changed (remembered, nothing runs). */
+  'pick',
+  /** Dismiss a proposal. */
+  'drop',
+  /** Stop a queued or running job. */
+  'stop',
+  /** Make the job's result the base of the next edit. */
+  'cont',
+  /** Run a job's commands again with a new seed. */
+  'retry',
+  'undo',
+  'redo',
+  /** Ask for suggestions on the current photo. */
+  'sug',
+] as const;
+
+export type Verb = (typeof VERBS)[number];
+
+export interface ParsedAction {
+  token: string;
+  verb: Verb;
+  /** The command index of `run`. */
+  index?: number;
+}
+
+const PATTERN = /^ce1\.([A-Za-z0-9_-]{16,43})\.([a-z]{1,6})(\d{0,3})$/;
+
+export function actionId(token: string, verb: Verb, index?: number): string {
+  return `ce1.${token}.${verb}${index ?? ''}`;
+}
+
+export function parseActionId(id: string): ParsedAction | undefined {
+  const m = PATTERN.exec(id);
+  if (!m || !(VERBS as readonly string[]).includes(m[2]!)) return undefined;
+  const verb = m[2] as Verb;
+  if ((verb === 'run') !== (m[3] !== '')) return undefined;
+  return { token: m[1]!, verb, ...(verb === 'run' ? { index: Number(m[3]) } : {}) };
+}

@@ -1,0 +1,103 @@
+import { t, type Locale, type MessageKey } from '../../i18n/index.js';
+import type { Command, UploadImage } from '../deps.js';
+import type { JobRecord } from '../state/session.js';
+import type { Button, Reply, ReplyImage, ReplyKind, SelectMenu } from '../types.js';
+import { buttons, resultButtons } from './buttons.js';
+import { describeCommand, describeCommands, truncate } from './describe.js';
+
+type Field = { label: string; value: string };
+type Params = Record<string, string | number>;
+
+/** A plain answer: one sentence from the catalogue. */
+export function say(locale: Locale, key: MessageKey, params: Params = {}, kind: ReplyKind = 'info', extra: Partial<Reply> = {}): Reply {
+  return { text: t(locale, key, params), locale, kind, ...extra };
+}
+
+/** Advice, notes and ignored files under a proposal or suggestion. */
+export function commonFields(locale: Locale, o: { notes: string[]; advice: string[]; ignored: string[] }): Field[] {
+  const fields: Field[] = [];
+  if (o.advice.length) fields.push({ label: t(locale, 'engine.field_advice'), value: truncate(o.advice.join('\n'), 1000) });
+  if (o.notes.length) fields.push({ label: t(locale, 'engine.field_note'), value: truncate(o.notes.join('\n'), 1000) });
+  if (o.ignored.length) fields.push({ label: t(locale, 'engine.field_ignored_files'), value: t(locale, 'engine.not_image_files', { files: o.ignored.join(', ') }) });
+  return fields;
+}
+
+export function notUnderstoodField(locale: Locale, reasons: string[]): Field {
+  return { label: t(locale, 'engine.field_not_understood'), value: truncate(reasons.join('; '), 300) };
+}
+
+export function partsField(locale: Locale, parts: { name: string; fraction: number }[] | undefined): Field {
+  const value = parts?.length ? parts.slice(0, 12).map((p) => `${p.name} ${Math.max(1, Math.round(p.fraction * 100))}%`).join(', ') : t(locale, 'engine.no_parts');
+  return { label: t(locale, 'engine.field_parts'), value };
+}
+
+export function suggestionsField(locale: Locale, commands: Command[], sentences: string[]): Field {
+  const ideas = commands.map((c, i) => `• ${describeCommand(c, locale)}${sentences[i] ? ` — ${sentences[i]}` : ''}`).join('\n');
+  return { label: t(locale, 'engine.field_edits'), value: truncate(ideas, 1000) };
+}
+
+export function proposalReply(o: { text: string; fields?: Field[]; images: ReplyImage[]; locale: Locale; controls: { buttons: Button[][]; select?: SelectMenu } }): Reply {
+  return { text: o.text, fields: o.fields, images: o.images.length ? o.images : undefined, ...o.controls, locale: o.locale, kind: 'proposal' };
+}
+
+/** A job waiting or running, with its Cancel button. */
+export function progressReply(job: JobRecord, p: { state: 'queued' | 'running'; position?: number; fraction?: number }): Reply {
+  const commands = describeCommands(job.commands, job.locale);
+  const text =
+    p.state === 'queued'
+      ? t(job.locale, 'engine.queued', { commands, position: p.position ?? 1 })
+      : p.fraction !== undefined
+        ? t(job.locale, 'engine.running_percent', { commands, percent: Math.round(p.fraction * 100) })
+        : t(job.locale, 'engine.running', { commands });
+  return {
+    text,
+    progress: { state: p.state, position: p.position, fraction: p.fraction },
+    buttons: [[buttons.stopJob(job.id, job.locale)]],
+    locale: job.locale,
+    kind: 'progress',
+  };
+}
+
+/** The edited photo with what was applied, skipped or advised. */
+export function resultReply(
+  job: JobRecord,
+  o: { applied: Command[]; skipped: { command: Command; reason: MessageKey }[]; advice: string[]; fallbackReason?: MessageKey; upload: UploadImage; width: number; height: number },
+): Reply {
+  const locale = job.locale;
+  const fields: Field[] = [];
+  if (o.skipped.length) fields.push({ label: t(locale, 'engine.field_skipped'), value: skippedLines(o.skipped, locale) });
+  if (o.advice.length) fields.push({ label: t(locale, 'engine.field_advice'), value: truncate(o.advice.join('\n'), 1000) });
+  if (o.fallbackReason) fields.push({ label: t(locale, 'engine.field_note'), value: t(locale, o.fallbackReason) });
+  const applied = describeCommands(o.applied, locale);
+  return {
+    text: t(locale, 'engine.done', { commands: applied }),
+    fields: fields.length ? fields : undefined,
+    images: [{ ...o.upload, alt: t(locale, 'engine.alt_result', { commands: applied }), width: o.width, height: o.height }],
+    buttons: [resultButtons(job.id, locale)],
+    progress: { state: 'done' },
+    locale,
+    kind: 'result',
+  };
+}
+
+export function skippedLines(skipped: { command: Command; reason: MessageKey }[], locale: Locale): string {
+  return skipped.map((s) => `${describeCommand(s.command, locale)}: ${t(locale, s.reason)}`).join('\n');
+}
+
+/** A failed job, with Retry. */
+export function failureReply(job: JobRecord, failure: string | undefined): Reply {
+  const locale = job.locale;
+  return {
+    text: failure ?? t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }),
+    progress: { state: 'failed' },
+    buttons: [[buttons.retry(job.id, locale, 'primary')]],
+    locale,
+    kind: 'error',
+  };
+}
+
+export function cancelledReply(job: JobRecord): Reply {
+  return { text: t(job.locale, 'engine.cancelled', { commands: describeCommands(job.commands, job.locale) }), progress: { state: 'cancelled' }, locale: job.locale, kind: 'info' };
+}
+
+export { describeCommand, describeCommands, truncate };
