@@ -10,7 +10,7 @@ import { registry, errorsTotal } from './server/metrics.js';
 import { getLogger, type Logger } from './util/logger.js';
 import type { BotContext, BotHandle, StartBot } from './bots/types.js';
 import type { EngineApi } from './engine/types.js';
-import type { HealthStatus } from './providers/types.js';
+import type { HealthStatus } from './core/health.js';
 
 export interface RunningApp {
   url: string;

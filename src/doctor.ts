@@ -6,7 +6,7 @@ import { loadConfig } from './config/load.js';
 import { t, type Locale } from './i18n/index.js';
 import { createImageBackends } from './providers/image/index.js';
 import { LocalOperations } from './providers/image/local.js';
-import type { HealthCheck, HealthStatus } from './providers/types.js';
+import type { HealthCheck, HealthStatus } from './core/health.js';
 import { errorMessage } from './util/errors.js';
 
 /** One line of the report: a service, its state, what to do, and the variable that enables it. */

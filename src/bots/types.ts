@@ -2,7 +2,7 @@ import type { EnvSettings } from '../config/env.js';
 import type { EngineApi } from '../engine/types.js';
 import type { HttpServer } from '../server/http.js';
 import type { Logger } from '../util/logger.js';
-import type { HealthStatus } from '../providers/types.js';
+import type { HealthStatus } from '../core/health.js';
 
 /** What `serve` hands every bot when it starts it. */
 export interface BotContext {

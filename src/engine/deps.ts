@@ -1,7 +1,7 @@
 import type { Locale } from '../i18n/index.js';
-import type { LabelMap } from '../pipeline/types.js';
-import type { RawImage } from '../pipeline/image/io.js';
-import type { HealthStatus } from '../providers/types.js';
+import type { LabelMap } from '../core/types.js';
+import type { RawImage } from '../core/image-io.js';
+import type { HealthStatus } from '../core/health.js';
 
 import type { Command, Rejection, WireCommand } from '../pipeline/commands/index.js';
 import type { ExecuteRequest, ExecuteResult } from '../pipeline/execute/index.js';

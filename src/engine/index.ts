@@ -5,7 +5,7 @@ import { deepMerge, loadConfig } from '../config/load.js';
 import { EngineSchema, type EngineConfig } from '../config/schemas/engine.js';
 import { UserFacingError } from '../util/errors.js';
 import { getLogger, type Logger } from '../util/logger.js';
-import { DEFAULT_LIMITS, type ImageLimits } from '../pipeline/image/io.js';
+import { DEFAULT_LIMITS, type ImageLimits } from '../core/image-io.js';
 import { FileBlobStore, type BlobStore } from './blobs.js';
 import type { CommandCatalog, EngineDeps, Executor, OverlayRenderer, Planner, Segmentation, Suggester, UploadEncoder } from './deps.js';
 import { Engine } from './engine.js';

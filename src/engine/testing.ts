@@ -9,7 +9,7 @@ import { createEngine, type CreateEngineOptions } from './index.js';
 import { memoryStore } from './store.js';
 import { MemoryBlobStore } from './blobs.js';
 import type { Command, ExecuteRequest, ExecuteResult, Executor, Planner, Segmentation, Suggester } from './deps.js';
-import type { LabelMap } from '../pipeline/types.js';
+import type { LabelMap } from '../core/types.js';
 import { UserFacingError } from '../util/errors.js';
 
 export const LABELS = ['Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes', 'Skirt', 'Pants', 'Dress', 'Belt', 'Left-shoe', 'Right-shoe', 'Face'];

@@ -3,7 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvSettings } from '../config/env.js';
 import { t } from '../i18n/index.js';
-import type { LabelMap } from '../pipeline/types.js';
+import type { LabelMap } from '../core/types.js';
 import { UserFacingError, errorMessage } from '../util/errors.js';
 
 const PHOTO = /\.(jpe?g|png|webp)$/i;
@@ -84,7 +84,8 @@ export function photoLabelsSource(opts: { env: EnvSettings; modelLabels: readonl
     }
     const png = sidecar(photo, 'png');
     if (existsSync(png)) {
-      const { decodeLabelMap, presentLabels } = await import('../pipeline/labelmap.js');
+      const { presentLabels } = await import('../pipeline/labelmap.js');
+      const { decodeLabelMap } = await import('../core/labelmap-png.js');
       try {
         return presentLabels(await decodeLabelMap(await readFile(png), opts.modelLabels));
       } catch (err) {

@@ -2,9 +2,9 @@ import sharp from 'sharp';
 import type { Locale } from '../i18n/index.js';
 import { t } from '../i18n/index.js';
 import { loadConfig } from '../config/load.js';
-import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from './image/io.js';
+import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from '../core/image-io.js';
 import { labelFractions } from './labelmap.js';
-import type { LabelMap } from './types.js';
+import type { LabelMap } from '../core/types.js';
 
 /** Distinct colours (Kelly's / Glasbey-style), label index → RGB; background stays untinted. */
 const PALETTE: [number, number, number][] = [

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { clearConfigCache, loadConfig } from '../../src/config/load.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
-import { encodeLabelMap } from '../../src/pipeline/labelmap.js';
+import { encodeLabelMap } from '../../src/core/labelmap-png.js';
 import {
   anonymise,
   generateDataset,

@@ -3,7 +3,7 @@ import { startFakeServer, sendJson, type FakeServer } from '../fakes/http.js';
 import { RemoteSegmenter } from '../../src/providers/segment/remote.js';
 import { createSegmenter } from '../../src/providers/segment/index.js';
 import { readEnv } from '../../src/config/env.js';
-import { encodeLabelMap } from '../../src/pipeline/labelmap.js';
+import { encodeLabelMap } from '../../src/core/labelmap-png.js';
 import { ATR, mapFromRows, tempDir } from './helpers.js';
 import { tricolourJpeg } from './fixtures/images.js';
 

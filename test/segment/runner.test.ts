@@ -7,7 +7,7 @@ import { readEnv } from '../../src/config/env.js';
 import { createSegmenter, SegmentationService, type Segmenter } from '../../src/providers/segment/index.js';
 import { OnnxSegmenter } from '../../src/providers/segment/onnx.js';
 import { getCard } from '../../src/providers/segment/cards.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
+import type { LabelMap } from '../../src/core/types.js';
 import { COLOUR_LABEL, tinySegformer } from './fixtures/onnx.js';
 import { animatedGif, exifRotatedJpeg, pngBomb, solid, tricolourJpeg } from './fixtures/images.js';
 import { ensureBuilt, tempDir } from './helpers.js';

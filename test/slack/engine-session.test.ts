@@ -10,7 +10,7 @@ import { getLogger } from '../../src/util/logger.js';
 import { signSlackRequest } from '../../src/bots/slack/signature.js';
 import { startSlackBot, type SlackBotHandle } from '../../src/bots/slack/index.js';
 import { createEngine, MemoryBlobStore, type Engine } from '../../src/engine/index.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
+import type { LabelMap } from '../../src/core/types.js';
 import { APP_TOKEN, BOT_TOKEN, FakeSlack, blockActions, eventEnvelope, mentionEvent, type PostedMessage } from './fake-slack.js';
 import { solidPng } from './scripted-engine.js';
 import { controls, latest } from './session-helpers.js';

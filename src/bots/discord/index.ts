@@ -1,7 +1,7 @@
 import { REST, type Client } from 'discord.js';
 import { loadConfig } from '../../config/load.js';
 import { t } from '../../i18n/index.js';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import type { BotContext, BotHandle, StartBot } from '../types.js';
 import { attachmentHostPolicy } from './attachments.js';
 import { inviteUrl } from './commands.js';

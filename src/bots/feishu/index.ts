@@ -1,5 +1,5 @@
 import * as lark from '@larksuiteoapi/node-sdk';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import { t } from '../../i18n/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import type { BotHandle, StartBot } from '../types.js';

@@ -1,7 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { App, SocketModeReceiver, webApi, type AuthorizeResult, type ReceiverEvent } from '@slack/bolt';
 import type { BotContext, BotHandle, StartBot } from '../types.js';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import type { Logger } from '../../util/logger.js';
 import type { EngineApi } from '../../engine/types.js';
 import { SlackChatAdapter } from './adapter.js';

@@ -5,8 +5,10 @@ import { t } from '../../i18n/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { activeLabels } from '../../providers/segment/cards.js';
-import { decodeLabelMap, presentLabels } from '../../pipeline/labelmap.js';
-import { buildMask, encodeMaskPng, labelIndex, maskBoundingBox, maskCoverage, parsePoints, setErodeDefaults, WHOLE_IMAGE } from '../../pipeline/mask/index.js';
+import { decodeLabelMap } from '../../core/labelmap-png.js';
+import { presentLabels } from '../../pipeline/labelmap.js';
+import { encodeMaskPng } from '../../core/mask-png.js';
+import { buildMask, labelIndex, maskBoundingBox, maskCoverage, parsePoints, setErodeDefaults, WHOLE_IMAGE } from '../../pipeline/mask/index.js';
 
 // Imports stay light on purpose (no onnxruntime, no SDKs): `mask` on a 1024² map runs in well under a second.
 

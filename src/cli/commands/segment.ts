@@ -16,7 +16,8 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
     return EXIT.unreadable;
   }
   const { createSegmenter } = await import('../../providers/segment/index.js');
-  const { labelFractions, encodeLabelMap } = await import('../../pipeline/labelmap.js');
+  const { labelFractions } = await import('../../pipeline/labelmap.js');
+  const { encodeLabelMap } = await import('../../core/labelmap-png.js');
   const segmenter = createSegmenter({ env: readEnv() });
   try {
     const map = await segmenter.segment(image);

@@ -8,9 +8,9 @@ import { extractItems } from './extract.js';
 import { DEFAULT_MODEL_LABELS, LabelMatcher, WHOLE_IMAGE } from './labels.js';
 import { mergeAndSort } from './merge.js';
 import { compileRules, validateItems } from './validate.js';
-import type { Command, ParseResult, Rejection, WireCommand } from './types.js';
+import type { Command, ParseResult, Rejection, WireCommand } from '../../core/commands.js';
 
-export type { Command, ParseResult, Rejection, WireCommand } from './types.js';
+export type { Command, ParseResult, Rejection, WireCommand } from '../../core/commands.js';
 export type { CommandRule, CommandsConfig } from '../../config/schemas/commands.js';
 export type { LabelsConfig } from '../../config/schemas/labels.js';
 export { DEFAULT_MODEL_LABELS, WHOLE_IMAGE, normalizeLabelWord } from './labels.js';

@@ -4,14 +4,14 @@ import type { CommandRule, CommandsConfig } from '../../config/schemas/commands.
 import type { BackendsConfig } from '../../config/schemas/backends.js';
 import type { Template, TemplatesConfig } from '../../config/schemas/templates.js';
 import type { MessageKey } from '../../i18n/index.js';
-import type { HealthCheck, HealthStatus } from '../../providers/types.js';
+import type { HealthCheck, HealthStatus } from '../../core/health.js';
 import { BackendChain, createImageBackends, LocalOperations, applyLocalOperation, isLocalOperation, type ImageBackend } from '../../providers/image/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import { childLogger } from '../../util/logger.js';
-import type { Command } from '../commands/types.js';
+import type { Command } from '../../core/commands.js';
 import { blendPatch, cropMask, decodeBackendImage, extractCrop, featherInsideFast, planCrop, type Box, type CropPlan } from '../composite.js';
-import { decodeImage, inspectImage, DEFAULT_LIMITS, type ImageLimits, type RawImage } from '../image/io.js';
-import type { LabelMap, Mask } from '../types.js';
+import { decodeImage, inspectImage, DEFAULT_LIMITS, type ImageLimits, type RawImage } from '../../core/image-io.js';
+import type { LabelMap, Mask } from '../../core/types.js';
 import { buildMask, featherInside, loadParamOrder, maskBoundingBox, resolveParams, type ParamOrder } from './deps.js';
 
 export interface UserSettings {

@@ -1,4 +1,4 @@
-import type { LabelMap, Mask } from '../types.js';
+import type { LabelMap, Mask } from '../../core/types.js';
 
 export interface Point {
   x: number;

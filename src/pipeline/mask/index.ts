@@ -13,5 +13,4 @@ export {
 } from './build.js';
 export { featherInside } from './feather.js';
 export { dilateSquare, insideDistance } from './dilate.js';
-export { encodeMaskPng, encodeAlphaMaskPng } from './encode.js';
 export { parsePoints } from './points.js';

@@ -4,7 +4,7 @@ import type { PromptsConfig } from '../../config/schemas/prompts.js';
 import { detectTextLocale, t } from '../../i18n/index.js';
 import type { CommandLanguage, Rejection } from '../../pipeline/commands/index.js';
 import { childLogger } from '../../util/logger.js';
-import type { HealthStatus } from '../types.js';
+import type { HealthStatus } from '../../core/health.js';
 import { LlmRefusalError, LlmUnavailableError } from './errors.js';
 import type { ResolvedProfile } from './profiles.js';
 import { buildPlanMessages, repairMessage } from './prompts.js';

@@ -1,7 +1,7 @@
 import type { Locale } from '../../i18n/define.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Command, Rejection } from '../../pipeline/commands/index.js';
-import type { HealthCheck } from '../types.js';
+import type { HealthCheck } from '../../core/health.js';
 
 /** One earlier turn of the same thread (never another thread's). */
 export interface ChatTurn {

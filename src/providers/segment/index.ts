@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { EnvSettings } from '../../config/env.js';
 import { loadConfig } from '../../config/load.js';
-import type { ImageLimits } from '../../pipeline/image/io.js';
-import type { LabelMap } from '../../pipeline/types.js';
+import type { ImageLimits } from '../../core/image-io.js';
+import type { LabelMap } from '../../core/types.js';
 import type { Logger } from '../../util/logger.js';
 import { UserFacingError } from '../../util/errors.js';
-import type { HealthStatus } from '../types.js';
+import type { HealthStatus } from '../../core/health.js';
 import { activeCardName, getCard, modelsConfig, resolveModelFile } from './cards.js';
 import { fetchModel, type DownloadProgress } from './download.js';
 import { OnnxSegmenter } from './onnx.js';

@@ -2,7 +2,7 @@ import { loadConfig } from '../../../config/load.js';
 import type { LabelsConfig } from '../../../config/schemas/labels.js';
 import { detectTextLocale, t, type Locale, type MessageKey } from '../../../i18n/index.js';
 import { CommandLanguage, WHOLE_IMAGE, type WireCommand } from '../../../pipeline/commands/index.js';
-import type { HealthStatus } from '../../types.js';
+import type { HealthStatus } from '../../../core/health.js';
 import type { Planner, PlanRequest, PlanResult } from '../types.js';
 import { heuristicSuggestions } from '../suggest/heuristic.js';
 import { builtinLexicon, type AdjustDim, type Direction, type LexToken } from './lexicon.js';

@@ -3,7 +3,7 @@ import type { PromptsConfig } from '../../../config/schemas/prompts.js';
 import { t, type Locale } from '../../../i18n/index.js';
 import type { CommandLanguage } from '../../../pipeline/commands/index.js';
 import { childLogger } from '../../../util/logger.js';
-import type { HealthStatus } from '../../types.js';
+import type { HealthStatus } from '../../../core/health.js';
 import type { ResolvedProfile } from '../profiles.js';
 import { fill, numberedLabels } from '../prompts.js';
 import { withRetries } from '../retry.js';
