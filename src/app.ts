@@ -6,7 +6,7 @@ import { loadConfig } from './config/load.js';
 import { setErodeDefaults } from './pipeline/mask/index.js';
 import { ensureDefaultModelInBackground } from './providers/segment/index.js';
 import { HttpServer } from './server/http.js';
-import { registry, errorsTotal } from './server/metrics.js';
+import { registry, errorsTotal } from './util/metrics.js';
 import { getLogger, type Logger } from './util/logger.js';
 import type { BotContext, BotHandle, StartBot } from './bots/types.js';
 import type { EngineApi } from './engine/types.js';

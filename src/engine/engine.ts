@@ -9,7 +9,7 @@ import { encodeForUpload } from '../pipeline/image/encode.js';
 import type { HealthStatus } from '../core/health.js';
 import { UserFacingError, errorMessage } from '../util/errors.js';
 import { getLogger, type Logger } from '../util/logger.js';
-import { errorsTotal, eventsTotal, jobsTotal, registerQueueDepth, timed } from '../server/metrics.js';
+import { errorsTotal, eventsTotal, jobsTotal, registerQueueDepth, timed } from '../util/metrics.js';
 import type { BlobRef, BlobStore } from './blobs.js';
 import type { Command, EngineDeps, UploadImage } from './deps.js';
 import { actionId, describeCommand, describeCommands, parseActionId, proposalControls, truncate } from './render.js';

@@ -5,7 +5,7 @@ import { createEngine, MemoryBlobStore, TestAdapter, type ChatAdapter, type Engi
 import type { BullJobQueue } from '../../src/engine/queue/bullmq.js';
 import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo } from '../../src/engine/testing.js';
 import type { ExecuteRequest, Executor } from '../../src/engine/deps.js';
-import { eventsTotal } from '../../src/server/metrics.js';
+import { eventsTotal } from '../../src/util/metrics.js';
 import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 
 /**

@@ -5,7 +5,7 @@ import { t } from '../../i18n/index.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../pipeline/commands/index.js';
 import { UserFacingError, errorMessage } from '../../util/errors.js';
 import { scrubSecrets } from '../../util/secrets.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 import { positiveInt } from './eval.js';
 

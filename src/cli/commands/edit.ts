@@ -13,7 +13,7 @@ import { activeLabels } from '../../providers/segment/cards.js';
 import { encodeImage, formatForPath } from '../../pipeline/image/encode.js';
 import type { LabelMap } from '../../core/types.js';
 import { UsageError, UserFacingError, errorMessage } from '../../util/errors.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 

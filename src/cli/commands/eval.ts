@@ -3,7 +3,7 @@ import { readEnv } from '../../config/env.js';
 import { t } from '../../i18n/index.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../pipeline/commands/index.js';
 import { UsageError } from '../../util/errors.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 export function positiveInt(value: unknown, option: string, fallback?: number): number | undefined {

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale, reportCliError } from '../report.js';
 import { t } from '../../i18n/index.js';
 import { UserFacingError } from '../../util/errors.js';

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale, reportCliError } from '../report.js';
 import { t } from '../../i18n/index.js';
 import { readEnv } from '../../config/env.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { t, type Locale } from '../../i18n/index.js';
 import { CommandLanguage, type ParseResult } from '../../pipeline/commands/index.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 /**

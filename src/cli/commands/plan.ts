@@ -3,7 +3,7 @@ import { readEnv, type EnvSettings } from '../../config/env.js';
 import { detectTextLocale, t, type Locale } from '../../i18n/index.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../pipeline/commands/index.js';
 import { UserFacingError, UsageError, errorMessage } from '../../util/errors.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 /** Labels of the active segmentation model (all allowed when the photo's are unknown). */

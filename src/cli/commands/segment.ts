@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale, reportCliError } from '../report.js';
 import { t } from '../../i18n/index.js';
 import { readEnv } from '../../config/env.js';
