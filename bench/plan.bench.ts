@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config/load.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../src/pipeline/commands/index.js';
-import { FallbackPlanner, OfflineInterpreter, OpenAIPlanner } from '../src/providers/llm/index.js';
+import { FallbackPlanner, OfflineInterpreter, OpenAIPlanner } from '../src/pipeline/plan/index.js';
 import { median, percentile, round, timeIt, type Bench, type Figure } from './harness.js';
 
 // Compiled to .bench-dist/bench/: the shipped config is two folders up.

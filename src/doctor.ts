@@ -34,14 +34,23 @@ const off = (name: string, env: string, detail: string): HealthStatus => ({ name
 
 async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
   const configured = describeEnv(env);
-  const load = () => import('./providers/llm/index.js');
+  // Loaded inside each check: a bad config file fails that check, not the whole report.
+  const load = async () => {
+    const [plan, { CommandLanguage }] = await Promise.all([import('./pipeline/plan/index.js'), import('./pipeline/commands/index.js')]);
+    const config = loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts'] });
+    return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts } };
+  };
   return Promise.all([
-    check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () =>
-      configured.llm ? (await load()).createPlanner({ env }) : off('llm', 'OPENAI_API_KEY', 'not configured: the offline interpreter plans edits; set OPENAI_API_KEY (or OPENAI_BASE_URL) and LLM_MODEL for an LLM'),
-    ),
-    check('vision', 'VISION_MODEL', async () =>
-      configured.vision ? (await load()).createSuggester({ env }) : off('vision', 'VISION_MODEL', 'not configured: suggestions use offline heuristics; set VISION_MODEL'),
-    ),
+    check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () => {
+      if (!configured.llm) return off('llm', 'OPENAI_API_KEY', 'not configured: the offline interpreter plans edits; set OPENAI_API_KEY (or OPENAI_BASE_URL) and LLM_MODEL for an LLM');
+      const { plan, sections } = await load();
+      return plan.createPlanner(sections);
+    }),
+    check('vision', 'VISION_MODEL', async () => {
+      if (!configured.vision) return off('vision', 'VISION_MODEL', 'not configured: suggestions use offline heuristics; set VISION_MODEL');
+      const { plan, sections } = await load();
+      return plan.createSuggester(sections);
+    }),
   ]);
 }
 

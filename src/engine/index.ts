@@ -118,16 +118,26 @@ async function defaultSegmentation(env: EnvSettings): Promise<Segmentation | und
   }
 }
 
+/** What createPlanner/createSuggester take besides env: the command language and the llm/prompts sections. */
+async function planningSections(): Promise<Record<'language' | 'llm' | 'prompts', unknown> | undefined> {
+  const m = await lazy<{ CommandLanguage: { fromConfig(cfg: unknown): unknown } }>('../pipeline/commands/index.js');
+  if (!m?.CommandLanguage) return undefined;
+  const config = loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts'] });
+  return { language: m.CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts };
+}
+
 async function defaultPlanner(env: EnvSettings): Promise<Planner> {
-  const m = await lazy<{ createPlanner(o: { env: EnvSettings }): Planner }>('../providers/llm/index.js');
-  if (m?.createPlanner) return m.createPlanner({ env });
+  const m = await lazy<{ createPlanner(o: { env: EnvSettings }): Planner }>('../pipeline/plan/index.js');
+  const sections = m?.createPlanner ? await planningSections() : undefined;
+  if (m?.createPlanner && sections) return m.createPlanner({ env, ...sections });
   // Without a planner nothing can be understood: every instruction gets the clarifying question.
   return { name: 'none', plan: async () => ({ commands: [], rejected: [], planner: 'none' }) };
 }
 
 async function defaultSuggester(env: EnvSettings): Promise<Suggester | undefined> {
-  const m = await lazy<{ createSuggester(o: { env: EnvSettings }): Suggester }>('../providers/llm/index.js');
-  return m?.createSuggester ? m.createSuggester({ env }) : undefined;
+  const m = await lazy<{ createSuggester(o: { env: EnvSettings }): Suggester }>('../pipeline/plan/index.js');
+  const sections = m?.createSuggester ? await planningSections() : undefined;
+  return m?.createSuggester && sections ? m.createSuggester({ env, ...sections }) : undefined;
 }
 
 async function defaultExecutor(env: EnvSettings): Promise<Executor> {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, memoryStore, MemoryBlobStore, TestAdapter } from '../../src/engine/index.js';
-import { OfflineInterpreter } from '../../src/providers/llm/index.js';
+import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
+import { testLanguage } from '../helpers/config.js';
 import { fakeSegmentation, photo, testEnv } from './fakes.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'engine-points-'));
@@ -21,7 +22,7 @@ async function bandMean(data: Buffer, from: number, to: number): Promise<number[
 }
 
 async function engineWithRealPlanner() {
-  const planner = new OfflineInterpreter();
+  const planner = new OfflineInterpreter({ language: testLanguage() });
   const asked: (readonly string[])[] = [];
   const engine = await createEngine({
     env: testEnv(dataDir),

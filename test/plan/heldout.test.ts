@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
-import { OfflineInterpreter } from '../../src/providers/llm/index.js';
+import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
 
 interface Case {
   text: string;

@@ -38,9 +38,10 @@ function parseCommandsJson(text: string, locale: Locale): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-async function planCommands(env: EnvSettings, instruction: string, labels: readonly string[], offline: boolean, locale: Locale): Promise<{ commands: Command[]; rejected: Rejection[]; planner: string; fallbackReason?: MessageKey }> {
-  const { createPlanner } = await import('../../providers/llm/index.js');
-  const planner = createPlanner({ env, offline: offline || !describeEnv(env).llm });
+async function planCommands(env: EnvSettings, language: CommandLanguage, instruction: string, labels: readonly string[], offline: boolean, locale: Locale): Promise<{ commands: Command[]; rejected: Rejection[]; planner: string; fallbackReason?: MessageKey }> {
+  const { createPlanner } = await import('../../pipeline/plan/index.js');
+  const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
+  const planner = createPlanner({ env, language, llm, prompts, offline: offline || !describeEnv(env).llm });
   return planner.plan({ instruction, labels, locale });
 }
 
@@ -110,7 +111,7 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
     commands = lang.mergeAndSort(parsed.commands);
     rejected = parsed.rejected;
   } else {
-    const plan = await planCommands(env, instruction, available(), Boolean(options.offline), detectTextLocale(instruction, locale));
+    const plan = await planCommands(env, lang, instruction, available(), Boolean(options.offline), detectTextLocale(instruction, locale));
     commands = plan.commands;
     rejected = plan.rejected;
     planner = plan.planner;

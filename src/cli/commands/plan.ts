@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { readEnv, type EnvSettings } from '../../config/env.js';
+import { loadConfig } from '../../config/load.js';
 import { detectTextLocale, t, type Locale } from '../../i18n/index.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../pipeline/commands/index.js';
 import { UserFacingError, UsageError, errorMessage } from '../../util/errors.js';
@@ -58,9 +59,10 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   else if (typeof options.image === 'string') labels = await photoLabels(options.image, env, locale);
   labels ??= await modelLabels(env);
 
-  const { createPlanner } = await import('../../providers/llm/index.js');
+  const { createPlanner } = await import('../../pipeline/plan/index.js');
   const language = CommandLanguage.load({ modelLabels: await modelLabels(env) });
-  const planner = createPlanner({ env, offline: options.offline === true, language });
+  const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
+  const planner = createPlanner({ env, offline: options.offline === true, language, llm, prompts });
   const result = await planner.plan({ instruction, labels, locale: detectTextLocale(instruction, locale) });
 
   const wire = result.commands.map((c) => language.toWire(c));

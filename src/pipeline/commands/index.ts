@@ -121,6 +121,11 @@ export class CommandLanguage {
     return describeForPrompt(this.cfg.commands, locale);
   }
 
+  /** The labels section this language was built from (synonyms, groups, display names). */
+  get labelsConfig(): LabelsConfig {
+    return this.cfg.labels;
+  }
+
   /** Display name of a canonical label in a locale ("Upper-clothes" → "top" / "上衣"). */
   displayLabel(label: string, locale: Locale): string {
     if (label === WHOLE_IMAGE) return t(locale, 'commands.whole_image');
