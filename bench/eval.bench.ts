@@ -37,7 +37,7 @@ const bench: Bench = {
   description: 'eval throughput on the bundled set: offline interpreter, and an LLM profile against a canned loopback server',
   async run(): Promise<Figure[]> {
     const items = await loadEvalSet(path.join(CONFIG, 'eval', 'set.jsonl'));
-    const language = CommandLanguage.load();
+    const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }));
     const env = readEnv({});
     const figures: Figure[] = [];
     const measure = async (name: string, planners: ProfilePlanner[], concurrency: number) => {

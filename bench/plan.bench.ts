@@ -48,7 +48,7 @@ const bench: Bench = {
   async run(): Promise<Figure[]> {
     const figures: Figure[] = [];
     const t0 = performance.now();
-    const language = CommandLanguage.load();
+    const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }));
     const offline = new OfflineInterpreter({ language });
     figures.push({ bench: 'plan', case: 'offline interpreter construction', metric: 'time', value: round(performance.now() - t0), unit: 'ms' });
 

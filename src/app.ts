@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { readEnv, describeEnv, type EnvSettings } from './config/env.js';
 import { loadConfig } from './config/load.js';
-import { setErodeDefaults } from './pipeline/mask/index.js';
 import { ensureDefaultModelInBackground } from './providers/segment/index.js';
 import { HttpServer } from './server/http.js';
 import { registry, errorsTotal } from './util/metrics.js';
@@ -57,11 +56,10 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const logger = getLogger();
   // Validate every section now: a bad file stops start-up with its name, key and expectation.
   const config = loadConfig({ env: rawEnv });
-  setErodeDefaults(config.masks.erode);
   const env = readEnv(rawEnv);
   env.dataDir = resolveDataDir(env, rawEnv, logger);
   // The segmentation model downloads in the background: whole-image edits work meanwhile.
-  ensureDefaultModelInBackground({ env, logger });
+  ensureDefaultModelInBackground({ env, models: config.models, logger });
   if (options.port !== undefined) env.port = options.port;
   if (options.host !== undefined) env.host = options.host;
 

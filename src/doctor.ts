@@ -57,13 +57,14 @@ async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
 async function segmentationCheck(env: EnvSettings): Promise<DoctorLine> {
   return check('segmentation', 'SEGMENT_MODEL / SEGMENT_MODEL_PATH / SEGMENTER_URL', async () => {
     const mod = await import('./providers/segment/index.js');
-    const name = mod.activeCardName(env);
+    const { models, images } = loadConfig({ sections: ['models', 'images'] });
+    const name = mod.activeCardName(env, models);
     const explicit = Boolean(env.segment?.remoteUrl || env.segment?.modelPath);
-    if (!explicit && !existsSync(mod.resolveModelFile(name, mod.getCard(name), env).file)) {
+    if (!explicit && !existsSync(mod.resolveModelFile(name, mod.getCard(name, models), env, models).file)) {
       // Not installed is the state of a fresh install, not an outage: whole-image edits still work.
       return off(`segmenter:${name}`, 'SEGMENTER_URL', `model not installed: run \`chat-image-editor models fetch ${name}\` or set SEGMENTER_URL; parts-based edits need it`);
     }
-    const segmenter = mod.createSegmenter({ env });
+    const segmenter = mod.createSegmenter({ env, models, limits: images });
     try {
       return await segmenter.health(AbortSignal.timeout(CHECK_TIMEOUT_MS));
     } finally {

@@ -68,7 +68,9 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
     opts.executor ?? defaultExecutor(env),
     opts.catalog !== undefined ? opts.catalog ?? undefined : defaultCatalog(),
     opts.encodeForUpload ?? (lazy<{ encodeForUpload: UploadEncoder }>('../pipeline/image/encode.js').then((m) => m?.encodeForUpload)),
-    opts.renderOverlay !== undefined ? opts.renderOverlay ?? undefined : lazy<{ renderOverlay: OverlayRenderer }>('../pipeline/overlay.js').then((m) => m?.renderOverlay),
+    opts.renderOverlay !== undefined
+      ? opts.renderOverlay ?? undefined
+      : lazy<{ createOverlayRenderer(c: { labels: unknown }): OverlayRenderer }>('../pipeline/overlay.js').then((m) => m?.createOverlayRenderer({ labels: loadConfig({ sections: ['labels'] }).labels })),
   ]);
   const deps: EngineDeps = { segmentation, planner, suggester, executor, catalog, encodeForUpload, renderOverlay };
   const queue = opts.queue ?? (await openJobQueue({ config, redisUrl: env.redisUrl, storeKind: store.kind, log }));
@@ -108,10 +110,10 @@ async function lazy<T>(specifier: string): Promise<T | undefined> {
 }
 
 async function defaultSegmentation(env: EnvSettings): Promise<Segmentation | undefined> {
-  const m = await lazy<{ createSegmenter(o: { env: EnvSettings }): unknown; SegmentationService: new (s: unknown) => Segmentation }>('../providers/segment/index.js');
+  const m = await lazy<{ createSegmenter(o: { env: EnvSettings; models: unknown; limits: ImageLimits }): unknown; SegmentationService: new (s: unknown) => Segmentation }>('../providers/segment/index.js');
   if (!m?.createSegmenter || !m.SegmentationService) return undefined;
   try {
-    return new m.SegmentationService(m.createSegmenter({ env }));
+    return new m.SegmentationService(m.createSegmenter({ env, models: loadConfig({ sections: ['models'] }).models, limits: readImageLimits() }));
   } catch (err) {
     getLogger().warn({ err }, 'segmentation could not start; part edits are unavailable');
     return undefined;
@@ -141,8 +143,8 @@ async function defaultSuggester(env: EnvSettings): Promise<Suggester | undefined
 }
 
 async function defaultExecutor(env: EnvSettings): Promise<Executor> {
-  const m = await lazy<{ createExecutor(o: { env: EnvSettings }): Executor }>('../pipeline/execute/index.js');
-  if (m?.createExecutor) return m.createExecutor({ env });
+  const m = await lazy<{ createExecutor(o: { env: EnvSettings; config: unknown }): Executor }>('../pipeline/execute/index.js');
+  if (m?.createExecutor) return m.createExecutor({ env, config: loadConfig({ sections: ['commands', 'templates', 'backends', 'params', 'masks'] }) });
   return {
     needsSegmentation: () => false,
     execute: async () => {
@@ -152,9 +154,9 @@ async function defaultExecutor(env: EnvSettings): Promise<Executor> {
 }
 
 async function defaultCatalog(): Promise<CommandCatalog | undefined> {
-  const m = await lazy<{ CommandLanguage: { load(): CommandCatalog } }>('../pipeline/commands/index.js');
+  const m = await lazy<{ CommandLanguage: { fromConfig(cfg: unknown): CommandCatalog } }>('../pipeline/commands/index.js');
   try {
-    return m?.CommandLanguage?.load();
+    return m?.CommandLanguage?.fromConfig(loadConfig({ sections: ['commands', 'labels'] }));
   } catch (err) {
     getLogger().warn({ err }, 'command language could not load');
     return undefined;

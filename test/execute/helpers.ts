@@ -13,7 +13,7 @@ export const SHIRT = 4;
 export const FACE = 11;
 
 export function execConfig() {
-  return loadConfig({ sections: ['commands', 'templates', 'backends'] });
+  return loadConfig({ sections: ['commands', 'templates', 'backends', 'params', 'masks'] });
 }
 
 export function envWith(vars: Record<string, string> = {}) {

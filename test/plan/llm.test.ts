@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
-import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
+import { DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 import {
   FallbackPlanner,
   OfflineInterpreter,
@@ -13,7 +14,7 @@ import {
 import type { ResolvedProfile } from '../../src/providers/llm/index.js';
 import { messageText, reply, startOpenAIFake, type OpenAIFake } from '../fakes/openai.js';
 
-const language = CommandLanguage.load();
+const language = testLanguage();
 const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
 const PHOTO = ['Background', 'Hair', 'Face', 'Upper-clothes', 'Pants'];
 

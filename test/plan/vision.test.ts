@@ -2,11 +2,11 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
-import { CommandLanguage } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 import { HeuristicSuggester, VisionSuggester, createSuggester } from '../../src/pipeline/plan/index.js';
 import { messageText, reply, startOpenAIFake, type OpenAIFake } from '../fakes/openai.js';
 
-const language = CommandLanguage.load();
+const language = testLanguage();
 const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
 const PHOTO = ['Background', 'Hair', 'Face', 'Upper-clothes'];
 let fake: OpenAIFake;

@@ -12,7 +12,7 @@ async function modelLabels(env: EnvSettings): Promise<readonly string[]> {
   try {
     // cards.js alone: the segmenter index would load sharp and the ONNX/remote clients for nothing.
     const { activeLabels } = await import('../../providers/segment/cards.js');
-    return activeLabels(env);
+    return activeLabels(env, loadConfig({ sections: ['models'] }).models);
   } catch {
     return DEFAULT_MODEL_LABELS;
   }
@@ -30,7 +30,8 @@ async function photoLabels(file: string, env: EnvSettings, locale: Locale): Prom
   try {
     const segment = await import('../../providers/segment/index.js');
     const labelmap = await import('../../pipeline/labelmap.js');
-    const s = segment.createSegmenter({ env });
+    const { models, images } = loadConfig({ sections: ['models', 'images'] });
+    const s = segment.createSegmenter({ env, models, limits: images });
     segmenter = s;
     const map = await s.segment(image);
     return labelmap.presentLabels(map);
@@ -60,7 +61,7 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   labels ??= await modelLabels(env);
 
   const { createPlanner } = await import('../../pipeline/plan/index.js');
-  const language = CommandLanguage.load({ modelLabels: await modelLabels(env) });
+  const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }), { modelLabels: await modelLabels(env) });
   const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
   const planner = createPlanner({ env, offline: options.offline === true, language, llm, prompts });
   const result = await planner.plan({ instruction, labels, locale: detectTextLocale(instruction, locale) });

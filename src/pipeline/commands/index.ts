@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { loadConfig } from '../../config/load.js';
 import type { CommandRule, CommandsConfig } from '../../config/schemas/commands.js';
 import type { LabelsConfig } from '../../config/schemas/labels.js';
 import { t, type Locale } from '../../i18n/index.js';
@@ -23,6 +22,12 @@ export interface ValidateOptions {
   locale?: Locale;
 }
 
+/** The configuration sections the command language is built from. */
+export interface CommandLanguageConfig {
+  commands: CommandsConfig;
+  labels: LabelsConfig;
+}
+
 export interface LanguageOptions {
   /** Labels of the active segmentation model (default: segformer_b2_clothes). */
   modelLabels?: readonly string[];
@@ -43,8 +48,9 @@ export class CommandLanguage {
   private readonly names = new Map<string, string>();
   private readonly modelLabels: readonly string[];
 
-  private constructor(
-    private readonly cfg: { commands: CommandsConfig; labels: LabelsConfig },
+  /** From the commands and labels sections (config/commands.yaml, config/labels.yaml, with user overrides). */
+  constructor(
+    private readonly cfg: CommandLanguageConfig,
     options: LanguageOptions = {},
   ) {
     this.modelLabels = options.modelLabels ?? DEFAULT_MODEL_LABELS;
@@ -56,12 +62,7 @@ export class CommandLanguage {
     }
   }
 
-  /** From the shipped config plus user overrides (`loadConfig`, cached). */
-  static load(options?: LanguageOptions): CommandLanguage {
-    return new CommandLanguage(loadConfig({ sections: ['commands', 'labels'] }), options);
-  }
-
-  static fromConfig(cfg: { commands: CommandsConfig; labels: LabelsConfig }, options?: LanguageOptions): CommandLanguage {
+  static fromConfig(cfg: CommandLanguageConfig, options?: LanguageOptions): CommandLanguage {
     return new CommandLanguage(cfg, options);
   }
 

@@ -5,9 +5,10 @@ export {
   maskBoundingBox,
   maskCoverage,
   erodeStrengths,
-  setErodeDefaults,
+  DEFAULT_ERODE,
   labelIndex,
   WHOLE_IMAGE,
+  type ErodeSettings,
   type MaskOptions,
   type Point,
 } from './build.js';
