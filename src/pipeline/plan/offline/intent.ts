@@ -222,15 +222,15 @@ function addKeywordOp(ops: Set<Op>, tk: Token): void {
 }
 
 /** Single Latin words a prompt can lose without harm ("would", "any"): other words are content. */
-export function isQuietOther(tk: Token): boolean {
+function isQuietOther(tk: Token): boolean {
   return tk.kind === 'other' && /^(would|could|should|will|can|any|look|become|turns?|get|go|and|or)$/.test(tk.raw);
 }
 
-export function isOnly(labels: readonly string[], label: string): boolean {
+function isOnly(labels: readonly string[], label: string): boolean {
   return labels.length === 1 && labels[0] === label;
 }
 
-export function union(a: readonly string[], b: readonly string[]): string[] {
+function union(a: readonly string[], b: readonly string[]): string[] {
   const out = [...a];
   for (const x of b) if (!out.includes(x)) out.push(x);
   return out;
