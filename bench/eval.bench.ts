@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { readEnv } from '../src/config/env.js';
 import { CommandLanguage } from '../src/pipeline/commands/index.js';
-import { OpenAIPlanner } from '../src/providers/llm/index.js';
+import { OpenAIPlanner } from '../src/pipeline/plan/index.js';
 import { loadConfig } from '../src/config/load.js';
 import { loadEvalSet, plannerForProfile, runEval, type ProfilePlanner } from '../src/eval/index.js';
 import { round, type Bench, type Figure } from './harness.js';
@@ -37,7 +37,7 @@ const bench: Bench = {
   description: 'eval throughput on the bundled set: offline interpreter, and an LLM profile against a canned loopback server',
   async run(): Promise<Figure[]> {
     const items = await loadEvalSet(path.join(CONFIG, 'eval', 'set.jsonl'));
-    const language = CommandLanguage.load();
+    const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }));
     const env = readEnv({});
     const figures: Figure[] = [];
     const measure = async (name: string, planners: ProfilePlanner[], concurrency: number) => {

@@ -1,7 +1,7 @@
 import type { Bench, Figure } from './harness.js';
 import { percentile, round, timeIt } from './harness.js';
 import { buildMask } from '../src/pipeline/mask/build.js';
-import type { LabelMap } from '../src/pipeline/types.js';
+import type { LabelMap } from '../src/core/types.js';
 
 const ATR = [
   'Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes', 'Skirt', 'Pants', 'Dress', 'Belt', 'Left-shoe',

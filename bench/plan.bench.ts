@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config/load.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../src/pipeline/commands/index.js';
-import { FallbackPlanner, OfflineInterpreter, OpenAIPlanner } from '../src/providers/llm/index.js';
+import { FallbackPlanner, OfflineInterpreter, OpenAIPlanner } from '../src/pipeline/plan/index.js';
 import { median, percentile, round, timeIt, type Bench, type Figure } from './harness.js';
 
 // Compiled to .bench-dist/bench/: the shipped config is two folders up.
@@ -48,7 +48,7 @@ const bench: Bench = {
   async run(): Promise<Figure[]> {
     const figures: Figure[] = [];
     const t0 = performance.now();
-    const language = CommandLanguage.load();
+    const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }));
     const offline = new OfflineInterpreter({ language });
     figures.push({ bench: 'plan', case: 'offline interpreter construction', metric: 'time', value: round(performance.now() - t0), unit: 'ms' });
 

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Bench, Figure } from './harness.js';
 import { percentile, round } from './harness.js';
 import { OnnxSegmenter, getCard } from '../src/providers/segment/index.js';
+import { loadConfig } from '../src/config/load.js';
 
 /**
  * Photo → label map with the random-weight SegFormer-B2 replica (real architecture and I/O) on 2
@@ -45,7 +46,7 @@ const bench: Bench = {
     ] as const) {
       const segmenter = new OnnxSegmenter({
         name: 'segformer-b2-replica',
-        card: getCard('segformer_b2_clothes'),
+        card: getCard('segformer_b2_clothes', loadConfig({ sections: ['models'] }).models),
         file: MODEL,
         verifyHash: false,
         threads: 2,

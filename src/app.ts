@@ -2,14 +2,13 @@ import { mkdirSync, accessSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readEnv, describeEnv, type EnvSettings } from './config/env.js';
-import { loadConfig } from './config/load.js';
+import { loadConfig, type AppConfig } from './config/load.js';
 import { composeEngineDeps } from './compose.js';
 import { runDoctor } from './doctor.js';
 import { createEngine, type Engine } from './engine/index.js';
-import { setErodeDefaults } from './pipeline/mask/index.js';
 import { ensureDefaultModelInBackground } from './providers/segment/index.js';
 import { HttpServer } from './server/http.js';
-import { registry, errorsTotal } from './server/metrics.js';
+import { registry, errorsTotal } from './util/metrics.js';
 import { settleWithin, untilAborted } from './util/abort.js';
 import { getLogger, type Logger } from './util/logger.js';
 import type { Bot, BotContext } from './bots/types.js';
@@ -17,7 +16,7 @@ import { createDiscordBot } from './bots/discord/index.js';
 import { createFeishuBot } from './bots/feishu/index.js';
 import { createSlackBot } from './bots/slack/index.js';
 import { createWebBot } from './bots/web/index.js';
-import type { HealthStatus } from './providers/types.js';
+import type { HealthStatus } from './core/health.js';
 
 export interface RunningApp {
   url: string;
@@ -42,7 +41,6 @@ export function resolveDataDir(env: EnvSettings, raw: NodeJS.ProcessEnv, logger:
   throw new Error(`No writable data directory (tried ${candidates.join(', ')}); set DATA_DIR to a writable folder.`);
 }
 
-type AppConfig = ReturnType<typeof loadConfig>;
 
 /** The chat platforms, each enabled by its environment variables. */
 const BOTS: { name: string; enabled: (e: EnvSettings) => boolean; create: (e: EnvSettings, c: AppConfig, log: Logger) => Bot }[] = [
@@ -65,15 +63,14 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const logger = getLogger();
   // Validate every section now: a bad file stops start-up with its name, key and expectation.
   const config = loadConfig({ env: rawEnv });
-  setErodeDefaults(config.masks.erode);
   const env = readEnv(rawEnv);
   env.dataDir = resolveDataDir(env, rawEnv, logger);
   // The segmentation model downloads in the background: whole-image edits work meanwhile.
-  ensureDefaultModelInBackground({ env, logger });
+  ensureDefaultModelInBackground({ env, models: config.models, logger });
   if (options.port !== undefined) env.port = options.port;
   if (options.host !== undefined) env.host = options.host;
 
-  const composed = composeEngineDeps(env, logger);
+  const composed = composeEngineDeps(env, config, logger);
   const engine = await createEngine({
     env,
     config: config.engine,

@@ -1,32 +1,36 @@
 import type { EnvSettings } from './config/env.js';
+import type { AppConfig } from './config/load.js';
 import type { EngineDeps } from './engine/index.js';
 import { CommandLanguage } from './pipeline/commands/index.js';
 import { createExecutor } from './pipeline/execute/index.js';
-import { renderOverlay } from './pipeline/overlay.js';
-import { createPlanner, createSuggester } from './providers/llm/index.js';
+import { createOverlayRenderer } from './pipeline/overlay.js';
+import { createPlanner, createSuggester } from './pipeline/plan/index.js';
 import { SegmentationService, createSegmenter } from './providers/segment/index.js';
 import type { Logger } from './util/logger.js';
 
 /**
  * The composition root of the engine's dependencies: the real pipeline and providers, built from
- * the environment. `close` releases what they hold open (the segmenter's worker thread).
+ * the environment and the loaded config. `close` releases what they hold open (the segmenter's
+ * worker thread).
  */
-export function composeEngineDeps(env: EnvSettings, logger: Logger): { deps: Omit<EngineDeps, 'encodeForUpload'>; close(): Promise<void> } {
+export function composeEngineDeps(env: EnvSettings, config: AppConfig, logger: Logger): { deps: Omit<EngineDeps, 'encodeForUpload'>; close(): Promise<void> } {
+  const limits = { maxPixels: config.images.maxPixels, maxBytes: config.images.maxBytes };
   let segmenter: ReturnType<typeof createSegmenter> | undefined;
   try {
-    segmenter = createSegmenter({ env });
+    segmenter = createSegmenter({ env, models: config.models, limits });
   } catch (err) {
     logger.warn({ err }, 'segmentation could not start; part edits are unavailable');
   }
-  const catalog = CommandLanguage.load();
+  const language = CommandLanguage.fromConfig(config);
+  const planning = { env, language, llm: config.llm, prompts: config.prompts };
   return {
     deps: {
       segmentation: segmenter ? new SegmentationService(segmenter) : undefined,
-      planner: createPlanner({ env, language: catalog }),
-      suggester: createSuggester({ env, language: catalog }),
-      executor: createExecutor({ env }),
-      catalog,
-      renderOverlay,
+      planner: createPlanner(planning),
+      suggester: createSuggester(planning),
+      executor: createExecutor({ env, config, limits }),
+      catalog: language,
+      renderOverlay: createOverlayRenderer({ labels: config.labels, limits }),
     },
     close: async () => void (await segmenter?.close?.()),
   };

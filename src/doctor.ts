@@ -6,7 +6,7 @@ import { loadConfig } from './config/load.js';
 import { t, type Locale } from './i18n/index.js';
 import { createImageBackends } from './providers/image/index.js';
 import { LocalOperations } from './providers/image/local.js';
-import type { HealthCheck, HealthStatus } from './providers/types.js';
+import type { HealthCheck, HealthStatus } from './core/health.js';
 import { errorMessage } from './util/errors.js';
 
 /** One line of the report: a service, its state, what to do, and the variable that enables it. */
@@ -34,27 +34,37 @@ const off = (name: string, env: string, detail: string): HealthStatus => ({ name
 
 async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
   const configured = describeEnv(env);
-  const load = () => import('./providers/llm/index.js');
+  // Loaded inside each check: a bad config file fails that check, not the whole report.
+  const load = async () => {
+    const [plan, { CommandLanguage }] = await Promise.all([import('./pipeline/plan/index.js'), import('./pipeline/commands/index.js')]);
+    const config = loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts'] });
+    return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts } };
+  };
   return Promise.all([
-    check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () =>
-      configured.llm ? (await load()).createPlanner({ env }) : off('llm', 'OPENAI_API_KEY', 'not configured: the offline interpreter plans edits; set OPENAI_API_KEY (or OPENAI_BASE_URL) and LLM_MODEL for an LLM'),
-    ),
-    check('vision', 'VISION_MODEL', async () =>
-      configured.vision ? (await load()).createSuggester({ env }) : off('vision', 'VISION_MODEL', 'not configured: suggestions use offline heuristics; set VISION_MODEL'),
-    ),
+    check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () => {
+      if (!configured.llm) return off('llm', 'OPENAI_API_KEY', 'not configured: the offline interpreter plans edits; set OPENAI_API_KEY (or OPENAI_BASE_URL) and LLM_MODEL for an LLM');
+      const { plan, sections } = await load();
+      return plan.createPlanner(sections);
+    }),
+    check('vision', 'VISION_MODEL', async () => {
+      if (!configured.vision) return off('vision', 'VISION_MODEL', 'not configured: suggestions use offline heuristics; set VISION_MODEL');
+      const { plan, sections } = await load();
+      return plan.createSuggester(sections);
+    }),
   ]);
 }
 
 async function segmentationCheck(env: EnvSettings): Promise<DoctorLine> {
   return check('segmentation', 'SEGMENT_MODEL / SEGMENT_MODEL_PATH / SEGMENTER_URL', async () => {
     const mod = await import('./providers/segment/index.js');
-    const name = mod.activeCardName(env);
+    const { models, images } = loadConfig({ sections: ['models', 'images'] });
+    const name = mod.activeCardName(env, models);
     const explicit = Boolean(env.segment?.remoteUrl || env.segment?.modelPath);
-    if (!explicit && !existsSync(mod.resolveModelFile(name, mod.getCard(name), env).file)) {
+    if (!explicit && !existsSync(mod.resolveModelFile(name, mod.getCard(name, models), env, models).file)) {
       // Not installed is the state of a fresh install, not an outage: whole-image edits still work.
       return off(`segmenter:${name}`, 'SEGMENTER_URL', `model not installed: run \`chat-image-editor models fetch ${name}\` or set SEGMENTER_URL; parts-based edits need it`);
     }
-    const segmenter = mod.createSegmenter({ env });
+    const segmenter = mod.createSegmenter({ env, models, limits: images });
     try {
       return await segmenter.health(AbortSignal.timeout(CHECK_TIMEOUT_MS));
     } finally {

@@ -1,6 +1,6 @@
 import type { HttpServer } from '../server/http.js';
 import type { Logger } from '../util/logger.js';
-import type { HealthStatus } from '../providers/types.js';
+import type { HealthStatus } from '../core/health.js';
 import type { ChatAdapter, Deliver, Platform, ThreadQuery } from '../engine/types.js';
 
 /** What the app hands every bot when it starts it. */

@@ -1,7 +1,7 @@
 import { ConfigError, UsageError, UserFacingError, errorMessage } from '../util/errors.js';
 import { detectTextLocale, resolveLocale, t } from '../i18n/index.js';
 import { scrubSecrets } from '../util/secrets.js';
-import { EXIT } from './main.js';
+import { EXIT } from './exit.js';
 
 /** The locale for CLI messages: LANG / LC_ALL, English by default. */
 export function cliLocale() {

@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../config/schemas/engine.js';
-import type { ImageLimits } from '../pipeline/image/io.js';
+import type { ImageLimits } from '../core/image-io.js';
 import type { Logger } from '../util/logger.js';
 import type { EngineDeps } from './deps.js';
 import { currentLog } from './envelope.js';

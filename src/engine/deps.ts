@@ -1,14 +1,14 @@
 import type { Locale } from '../i18n/index.js';
-import type { LabelMap } from '../pipeline/types.js';
-import type { RawImage } from '../pipeline/image/io.js';
-import type { HealthStatus } from '../providers/types.js';
+import type { LabelMap } from '../core/types.js';
+import type { RawImage } from '../core/image-io.js';
+import type { HealthStatus } from '../core/health.js';
 
 import type { Command, Rejection, WireCommand } from '../pipeline/commands/index.js';
 import type { ExecuteRequest, ExecuteResult } from '../pipeline/execute/index.js';
-import type { PlanRequest, PlanResult as FullPlanResult } from '../providers/llm/types.js';
+import type { PlanRequest, PlanResult as FullPlanResult } from '../pipeline/plan/types.js';
 
 export type { Command, Rejection, WireCommand, ExecuteRequest, ExecuteResult, PlanRequest };
-export type { ChatTurn } from '../providers/llm/types.js';
+export type { ChatTurn } from '../pipeline/plan/types.js';
 export type { UserSettings } from '../pipeline/execute/index.js';
 
 /**

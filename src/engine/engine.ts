@@ -1,8 +1,8 @@
 import type { EngineConfig } from '../config/schemas/engine.js';
 import { resolveLocale } from '../i18n/index.js';
-import type { ImageLimits } from '../pipeline/image/io.js';
-import type { HealthStatus } from '../providers/types.js';
-import { registerQueueDepth } from '../server/metrics.js';
+import type { ImageLimits } from '../core/image-io.js';
+import type { HealthStatus } from '../core/health.js';
+import { registerQueueDepth } from '../util/metrics.js';
 import { settleWithin } from '../util/abort.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { t, type Locale } from '../i18n/index.js';
-import { errorsTotal, eventsTotal } from '../server/metrics.js';
+import { errorsTotal, eventsTotal } from '../util/metrics.js';
 import { UserFacingError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { newId } from './state/session.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import Keyv from 'keyv';
 import { EngineSchema, type EngineConfig } from '../config/schemas/engine.js';
 import { encodeForUpload } from '../pipeline/image/encode.js';
-import { DEFAULT_LIMITS, type ImageLimits } from '../pipeline/image/io.js';
+import { DEFAULT_LIMITS, type ImageLimits } from '../core/image-io.js';
 import { getLogger, type Logger } from '../util/logger.js';
 import type { EngineDeps } from './deps.js';
 import { Engine } from './engine.js';

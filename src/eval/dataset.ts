@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import type { PromptsConfig } from '../config/schemas/prompts.js';
 import { detectTextLocale, type Locale } from '../i18n/index.js';
 import type { CommandLanguage } from '../pipeline/commands/index.js';
-import { buildPlanMessages, type ChatTurn, type Planner } from '../providers/llm/index.js';
+import { buildPlanMessages, type ChatTurn, type Planner } from '../pipeline/plan/index.js';
 import { UserFacingError, errorMessage } from '../util/errors.js';
 import type { Conversation } from './conversations.js';
 import { isValidReply } from './metrics.js';

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvSettings } from '../config/env.js';
+import { loadConfig } from '../config/load.js';
 import { t } from '../i18n/index.js';
-import type { LabelMap } from '../pipeline/types.js';
+import type { LabelMap } from '../core/types.js';
 import { UserFacingError, errorMessage } from '../util/errors.js';
 
 const PHOTO = /\.(jpe?g|png|webp)$/i;
@@ -50,7 +51,8 @@ export function photoLabelsSource(opts: { env: EnvSettings; modelLabels: readonl
     const { presentLabels } = await import('../pipeline/labelmap.js');
     if (!segmenter) {
       const { createSegmenter } = await import('../providers/segment/index.js');
-      segmenter = createSegmenter({ env: opts.env });
+      const { models, images } = loadConfig({ sections: ['models', 'images'] });
+      segmenter = createSegmenter({ env: opts.env, models, limits: images });
     }
     try {
       return presentLabels(await segmenter.segment(await readFile(photo), signal));
@@ -84,7 +86,8 @@ export function photoLabelsSource(opts: { env: EnvSettings; modelLabels: readonl
     }
     const png = sidecar(photo, 'png');
     if (existsSync(png)) {
-      const { decodeLabelMap, presentLabels } = await import('../pipeline/labelmap.js');
+      const { presentLabels } = await import('../pipeline/labelmap.js');
+      const { decodeLabelMap } = await import('../core/labelmap-png.js');
       try {
         return presentLabels(await decodeLabelMap(await readFile(png), opts.modelLabels));
       } catch (err) {

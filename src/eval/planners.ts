@@ -1,7 +1,8 @@
 import type { EnvSettings } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import type { CommandLanguage } from '../pipeline/commands/index.js';
-import { OfflineInterpreter, OpenAIPlanner, resolveProfile, type Planner, type ResolvedProfile } from '../providers/llm/index.js';
+import { OfflineInterpreter, OpenAIPlanner, type Planner } from '../pipeline/plan/index.js';
+import { resolveProfile, type ResolvedProfile } from '../providers/llm/index.js';
 import type { Prices } from './metrics.js';
 
 export const OFFLINE_PROFILE = 'offline';

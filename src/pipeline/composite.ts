@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import type { RawImage } from './image/io.js';
-import type { Mask } from './types.js';
+import type { RawImage } from '../core/image-io.js';
+import type { Mask } from '../core/types.js';
 import { UserFacingError } from '../util/errors.js';
 
 export interface Box {

@@ -1,10 +1,10 @@
 import sharp from 'sharp';
 import type { Locale } from '../i18n/index.js';
 import { t } from '../i18n/index.js';
-import { loadConfig } from '../config/load.js';
-import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from './image/io.js';
+import type { LabelsConfig } from '../config/schemas/labels.js';
+import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from '../core/image-io.js';
 import { labelFractions } from './labelmap.js';
-import type { LabelMap } from './types.js';
+import type { LabelMap } from '../core/types.js';
 
 /** Distinct colours (Kelly's / Glasbey-style), label index → RGB; background stays untinted. */
 const PALETTE: [number, number, number][] = [
@@ -24,13 +24,16 @@ export function labelColour(index: number): [number, number, number] {
   return rgb[seg]!;
 }
 
-function displayName(label: string, locale: Locale): string {
-  try {
-    const { labels } = loadConfig({ sections: ['labels'] });
-    return labels.display[label]?.[locale] ?? label;
-  } catch {
-    return label;
-  }
+function displayName(label: string, locale: Locale, labels: Pick<LabelsConfig, 'display'> | undefined): string {
+  return labels?.display[label]?.[locale] ?? label;
+}
+
+export interface OverlayOptions {
+  locale?: Locale;
+  maxSide?: number;
+  limits?: ImageLimits;
+  /** config/labels.yaml: localised part names for the legend (without it the legend shows label names). */
+  labels?: Pick<LabelsConfig, 'display'>;
 }
 
 function escapeXml(s: string): string {
@@ -45,7 +48,7 @@ function escapeXml(s: string): string {
 export async function renderOverlay(
   image: Buffer,
   map: LabelMap,
-  opts: { locale?: Locale; maxSide?: number; limits?: ImageLimits } = {},
+  opts: OverlayOptions = {},
 ): Promise<Buffer> {
   const locale = opts.locale ?? 'en';
   const limits = opts.limits ?? DEFAULT_LIMITS;
@@ -93,7 +96,7 @@ export async function renderOverlay(
       const pct = f.fraction >= 0.001 ? `${(f.fraction * 100).toFixed(1)}%` : '<0.1%';
       return (
         `<rect x="${rowH * 0.4}" y="${y}" width="${rowH * 0.8}" height="${rowH * 0.8}" fill="rgb(${r},${g},${b})" stroke="#fff"/>` +
-        `<text x="${rowH * 1.5}" y="${y + rowH * 0.68}" font-size="${font}" font-family="sans-serif" fill="#fff">${escapeXml(`${displayName(f.name, locale)} ${pct}`)}</text>`
+        `<text x="${rowH * 1.5}" y="${y + rowH * 0.68}" font-size="${font}" font-family="sans-serif" fill="#fff">${escapeXml(`${displayName(f.name, locale, opts.labels)} ${pct}`)}</text>`
       );
     })
     .join('');
@@ -109,4 +112,9 @@ export async function renderOverlay(
     .composite([{ input: svg, left: w, top: 0 }])
     .jpeg({ quality: 88 })
     .toBuffer();
+}
+
+/** renderOverlay bound to the configuration (the engine's OverlayRenderer): callers pass only locale and size. */
+export function createOverlayRenderer(config: { labels: Pick<LabelsConfig, 'display'>; limits?: ImageLimits }): (image: Buffer, map: LabelMap, opts?: { locale?: Locale; maxSide?: number }) => Promise<Buffer> {
+  return (image, map, opts = {}) => renderOverlay(image, map, { ...opts, labels: config.labels, limits: config.limits });
 }

@@ -1,4 +1,3 @@
-import { loadConfig } from '../config/load.js';
 import { PARAM_SOURCES, type ParamsConfig } from '../config/schemas/params.js';
 
 export type ParamSource = (typeof PARAM_SOURCES)[number];
@@ -7,11 +6,6 @@ export type ParamOrder = ParamsConfig;
 export const DEFAULT_PARAM_ORDER: ParamOrder = { default: [...PARAM_SOURCES], perParam: {} };
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** The order from config/params.yaml (plus user overrides). */
-export function loadParamOrder(): ParamOrder {
-  return loadConfig({ sections: ['params'] }).params;
-}
 
 /**
  * Thesis algorithm 8: every parameter any source sets takes the value of the first source in

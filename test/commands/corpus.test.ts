@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CommandLanguage } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 import { corpus } from './corpus/replies.js';
 
-const lang = CommandLanguage.load();
+const lang = testLanguage();
 
 describe('corpus of messy model replies', () => {
   it('has at least 40 cases in English and Chinese', () => {

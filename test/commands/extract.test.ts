@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CommandLanguage } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 
-const lang = CommandLanguage.load();
+const lang = testLanguage();
 const items = (text: string) => lang.extract(text).items;
 
 describe('extraction from raw model text', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CommandLanguage, type Command } from '../../src/pipeline/commands/index.js';
+import { type Command } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 
-const lang = CommandLanguage.load();
+const lang = testLanguage();
 const c = (command: string, args: Record<string, unknown>): Command => ({ command, args });
 
 describe('merge and order (thesis algorithm 7)', () => {

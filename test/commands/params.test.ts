@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadParamOrder, resolveParams } from '../../src/pipeline/params.js';
+import { loadConfig } from '../../src/config/load.js';
+import { resolveParams } from '../../src/pipeline/params.js';
 
 describe('parameter resolution (thesis algorithm 8)', () => {
   it('takes each parameter from the highest-priority source that sets it', () => {
@@ -13,7 +14,7 @@ describe('parameter resolution (thesis algorithm 8)', () => {
   });
 
   it('follows a per-parameter order from config (seed: user first)', () => {
-    const order = loadParamOrder();
+    const order = loadConfig({ sections: ['params'] }).params;
     expect(order.default).toEqual(['command', 'user', 'template', 'defaults']);
     const out = resolveParams({ command: { seed: 1, steps: 10 }, user: { seed: 2, steps: 50 } }, order);
     expect(out).toEqual({ seed: 2, steps: 10 });

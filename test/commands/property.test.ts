@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandLanguage } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 
-const lang = CommandLanguage.load();
+const lang = testLanguage();
 
 /** Pieces models and attackers produce, glued together at random. */
 const fragment = fc.oneof(

@@ -3,6 +3,7 @@ import { CommandsSchema } from '../../src/config/schemas/commands.js';
 import { LabelsSchema } from '../../src/config/schemas/labels.js';
 import { loadConfig } from '../../src/config/load.js';
 import { CommandLanguage, normalizeColor } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 
 /** A config exercising every rule type. */
 const custom = CommandLanguage.fromConfig({
@@ -109,7 +110,7 @@ describe('rule types', () => {
 });
 
 describe('label matching', () => {
-  const lang = CommandLanguage.load();
+  const lang = testLanguage();
 
   it('ignores case, spaces, underscores and hyphens, then applies synonyms and groups', () => {
     expect(lang.matchLabel('UPPER_clothes')).toEqual(['Upper-clothes']);

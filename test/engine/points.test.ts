@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
 import { TestAdapter } from '../support/test-adapter.js';
-import { OfflineInterpreter } from '../../src/providers/llm/index.js';
+import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
+import { testLanguage } from '../helpers/config.js';
 import { fakeSegmentation, photo, testEnv } from './fakes.js';
 import { realEngineOptions } from '../support/engine-fakes.js';
 
@@ -23,7 +24,7 @@ async function bandMean(data: Buffer, from: number, to: number): Promise<number[
 }
 
 async function engineWithRealPlanner() {
-  const planner = new OfflineInterpreter();
+  const planner = new OfflineInterpreter({ language: testLanguage() });
   const asked: (readonly string[])[] = [];
   const engine = await createEngine(realEngineOptions({
     env: testEnv(dataDir),

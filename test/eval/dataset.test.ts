@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { clearConfigCache, loadConfig } from '../../src/config/load.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
-import { encodeLabelMap } from '../../src/pipeline/labelmap.js';
+import { testLanguage } from '../helpers/config.js';
+import { encodeLabelMap } from '../../src/core/labelmap-png.js';
 import {
   anonymise,
   generateDataset,
@@ -98,7 +99,7 @@ beforeAll(async () => {
   fake = await startOpenAIFake();
   process.env.CONFIG_FILE = writeProfilesConfig(tempDir('cie-dataset-cfg-'), { teacher: { baseURL: fake.baseURL } });
   clearConfigCache();
-  language = CommandLanguage.load();
+  language = testLanguage();
   photosDir = tempDir('cie-dataset-photos-');
   await makePhotos(photosDir);
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearConfigCache } from '../../src/config/load.js';
 import { readEnv } from '../../src/config/env.js';
 import { CommandLanguage } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 import { loadEvalSet, parseEvalSet, plannerForProfile, runEval, type EvalItem } from '../../src/eval/index.js';
 import { startOpenAIFake, reply, type OpenAIFake } from '../fakes/openai.js';
 import { instructionOf, isRepairRound, tempDir, writeProfilesConfig } from './helpers.js';
@@ -43,7 +44,7 @@ beforeAll(async () => {
     down: { baseURL: 'http://127.0.0.1:9/v1' },
   });
   clearConfigCache();
-  language = CommandLanguage.load();
+  language = testLanguage();
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { cropMask, decodeBackendImage, featherInsideFast, planCrop } from '../../src/pipeline/composite.js';
 import { encodeForUpload, encodeImage, formatForPath } from '../../src/pipeline/image/encode.js';
 import { UserFacingError } from '../../src/util/errors.js';
-import type { RawImage } from '../../src/pipeline/image/io.js';
+import type { RawImage } from '../../src/core/image-io.js';
 
 const sd512 = (w: number, h: number) => {
   const s = 512 / Math.max(w, h);

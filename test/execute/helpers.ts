@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config/load.js';
 import { readEnv } from '../../src/config/env.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
-import type { RawImage } from '../../src/pipeline/image/io.js';
+import type { LabelMap } from '../../src/core/types.js';
+import type { RawImage } from '../../src/core/image-io.js';
 
 export const LABELS = [
   'Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes', 'Skirt', 'Pants', 'Dress', 'Belt',
@@ -13,7 +13,7 @@ export const SHIRT = 4;
 export const FACE = 11;
 
 export function execConfig() {
-  return loadConfig({ sections: ['commands', 'templates', 'backends'] });
+  return loadConfig({ sections: ['commands', 'templates', 'backends', 'params', 'masks'] });
 }
 
 export function envWith(vars: Record<string, string> = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adjust, blur, grayscale, makeTransparent, recolor, parseHexColor } from '../../src/providers/image/local.js';
-import type { RawImage } from '../../src/pipeline/image/io.js';
+import type { RawImage } from '../../src/core/image-io.js';
 
 /** 4×2 image: left half pure red (255,0,0), right half grey (100,100,100). */
 function tiny(): RawImage {

@@ -5,7 +5,7 @@ import { readEnv } from '../../src/config/env.js';
 import type { Command, ExecuteRequest, ExecuteResult, Executor, Planner, Segmentation } from '../../src/engine/deps.js';
 import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
 import { engineOptions } from '../support/engine-fakes.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
+import type { LabelMap } from '../../src/core/types.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
 import { APP_ID, APP_SECRET, BOT_OPEN_ID, cardActionEvent, messageEvent, signedRequest, startFakeFeishu, type FakeFeishu } from './fake-feishu.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestAdapter } from '../support/test-adapter.js';
 import { fakeExecutor, makeEngine, photo } from '../support/engine-fakes.js';
-import { registry } from '../../src/server/metrics.js';
+import { registry } from '../../src/util/metrics.js';
 
 /** The value of one sample in the Prometheus text output (0 when absent). */
 async function sample(name: string, labels: Record<string, string>): Promise<number> {

@@ -7,7 +7,7 @@ import type { BullJobQueue } from '../../src/engine/jobs/queue/bullmq.js';
 import { catalog, fakeExecutor, fakePlanner, fakeSegmentation, photo } from '../support/engine-fakes.js';
 import { engineOptions } from '../support/engine-fakes.js';
 import type { ExecuteRequest, Executor } from '../../src/engine/deps.js';
-import { eventsTotal } from '../../src/server/metrics.js';
+import { eventsTotal } from '../../src/util/metrics.js';
 import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 
 /**

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
-import { OfflineInterpreter } from '../../src/providers/llm/index.js';
+import { DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
+import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
 
 interface Case {
   text: string;
@@ -9,7 +10,7 @@ interface Case {
   expect: { command: string; labels?: string[] }[];
 }
 
-const language = CommandLanguage.load();
+const language = testLanguage();
 const planner = new OfflineInterpreter({ language });
 
 /** The parts chosen: one sorted label set per command that takes labels, as a sorted list. */

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
-import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
+import { DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
 import {
   FallbackPlanner,
   OfflineInterpreter,
@@ -9,12 +10,12 @@ import {
   createPlanner,
   type ChatTurn,
   type Planner,
-  type ResolvedProfile,
-} from '../../src/providers/llm/index.js';
+} from '../../src/pipeline/plan/index.js';
+import type { ResolvedProfile } from '../../src/providers/llm/index.js';
 import { messageText, reply, startOpenAIFake, type OpenAIFake } from '../fakes/openai.js';
 
-const language = CommandLanguage.load();
-const { prompts } = loadConfig({ sections: ['prompts'] });
+const language = testLanguage();
+const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
 const PHOTO = ['Background', 'Hair', 'Face', 'Upper-clothes', 'Pants'];
 
 let fake: OpenAIFake;
@@ -85,7 +86,7 @@ describe('LLM planner against a loopback OpenAI fake', () => {
       }),
     );
     const env = readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret', OPENAI_BASE_URL: fake.baseURL, LLM_MODEL: 'gpt-structured' });
-    const p = createPlanner({ env, language, retryBaseDelayMs: 5 });
+    const p = createPlanner({ env, llm, prompts, language, retryBaseDelayMs: 5 });
     const r = await p.plan({ instruction: 'blur the background and make my shirt navy', labels: PHOTO });
     expect(wire(r)).toEqual([
       { command: 'recolor', paras: [['Upper-clothes'], '#112233'] },
@@ -251,7 +252,7 @@ describe('LLM planner against a loopback OpenAI fake', () => {
 
 describe('createPlanner', () => {
   it('without an LLM in the environment plans offline', async () => {
-    const p = createPlanner({ env: readEnv({}), language });
+    const p = createPlanner({ env: readEnv({}), llm, prompts, language });
     expect(p.name).toBe('offline');
     // doctor tells the operator no LLM is configured, while planning keeps working.
     expect((await p.health()).state).toBe('off');
@@ -261,12 +262,12 @@ describe('createPlanner', () => {
 
   it('--offline wins over a configured LLM', () => {
     const env = readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret' });
-    expect(createPlanner({ env, offline: true, language }).name).toBe('offline');
+    expect(createPlanner({ env, llm, prompts, offline: true, language }).name).toBe('offline');
   });
 
   it('health of the LLM planner reports the fake as up', async () => {
     const env = readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret', OPENAI_BASE_URL: fake.baseURL });
-    const h = await createPlanner({ env, language }).health();
+    const h = await createPlanner({ env, llm, prompts, language }).health();
     expect(h.state).toBe('ok');
   });
 });

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
-import { OfflineInterpreter } from '../../src/providers/llm/index.js';
+import { DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
+import { testLanguage } from '../helpers/config.js';
+import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
 import { hasMessage } from '../../src/i18n/index.js';
 
-const language = CommandLanguage.load();
+const language = testLanguage();
 const planner = new OfflineInterpreter({ language });
 const ALL = DEFAULT_MODEL_LABELS;
 

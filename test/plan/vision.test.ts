@@ -1,11 +1,13 @@
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
-import { CommandLanguage } from '../../src/pipeline/commands/index.js';
-import { HeuristicSuggester, VisionSuggester, createSuggester } from '../../src/providers/llm/index.js';
+import { loadConfig } from '../../src/config/load.js';
+import { testLanguage } from '../helpers/config.js';
+import { HeuristicSuggester, VisionSuggester, createSuggester } from '../../src/pipeline/plan/index.js';
 import { messageText, reply, startOpenAIFake, type OpenAIFake } from '../fakes/openai.js';
 
-const language = CommandLanguage.load();
+const language = testLanguage();
+const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
 const PHOTO = ['Background', 'Hair', 'Face', 'Upper-clothes'];
 let fake: OpenAIFake;
 let photo: Buffer;
@@ -33,7 +35,7 @@ describe('vision suggestions', () => {
         ],
       }),
     );
-    const suggester = createSuggester({ env: env(), language });
+    const suggester = createSuggester({ env: env(), language, llm, prompts });
     expect(suggester).toBeInstanceOf(VisionSuggester);
     const out = await suggester.suggest({ image: photo, labels: PHOTO, locale: 'en' });
     expect(out.map((s) => s.command.command)).toEqual(['blur', 'adjust']);
@@ -53,20 +55,20 @@ describe('vision suggestions', () => {
 
   it('Chinese locale: Chinese prompt to the model', async () => {
     fake.queue(reply.json({ suggestions: [{ command: 'blur', paras: [['Background']], sentence: '虚化背景。' }] }));
-    const out = await createSuggester({ env: env(), language }).suggest({ image: photo, labels: PHOTO, locale: 'zh-CN' });
+    const out = await createSuggester({ env: env(), language, llm, prompts }).suggest({ image: photo, labels: PHOTO, locale: 'zh-CN' });
     expect(out[0]!.sentence).toBe('虚化背景。');
     expect(messageText(fake.chatRequests[0]!.messages[0]!)).toContain('修图师');
   });
 
   it('when the vision model fails, heuristic suggestions still answer', async () => {
     fake.handle(() => reply.error(500, 'down'));
-    const out = await createSuggester({ env: env(), language }).suggest({ image: photo, labels: PHOTO, locale: 'en' });
+    const out = await createSuggester({ env: env(), language, llm, prompts }).suggest({ image: photo, labels: PHOTO, locale: 'en' });
     expect(out.length).toBeGreaterThan(0);
     expect(fake.chatRequests.length).toBeGreaterThan(0);
   });
 
   it('without VISION_MODEL: heuristic suggestions from the labels, localised', async () => {
-    const s = createSuggester({ env: readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret' }), language });
+    const s = createSuggester({ env: readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret' }), language, llm, prompts });
     expect(s).toBeInstanceOf(HeuristicSuggester);
     const en = await s.suggest({ image: photo, labels: PHOTO, locale: 'en' });
     expect(en.map((x) => x.command.command)).toContain('blur');

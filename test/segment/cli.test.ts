@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { encodeLabelMap, decodeLabelMap } from '../../src/pipeline/labelmap.js';
+import { encodeLabelMap, decodeLabelMap } from '../../src/core/labelmap-png.js';
 import { tinySegformer } from './fixtures/onnx.js';
 import { tricolourJpeg } from './fixtures/images.js';
 import { ATR, ROOT, ensureBuilt, mapFromRows, tempDir } from './helpers.js';

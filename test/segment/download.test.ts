@@ -6,7 +6,7 @@ import { startFakeServer, type FakeServer } from '../fakes/http.js';
 import { readEnv } from '../../src/config/env.js';
 import { fetchModel, type DownloadProgress } from '../../src/providers/segment/download.js';
 import { backgroundDownloads, ensureDefaultModelInBackground, getCard } from '../../src/providers/segment/index.js';
-import { clearConfigCache } from '../../src/config/load.js';
+import { clearConfigCache, loadConfig } from '../../src/config/load.js';
 import type { ModelCard } from '../../src/config/schemas/models.js';
 import { getLogger } from '../../src/util/logger.js';
 import { tempDir } from './helpers.js';
@@ -45,7 +45,7 @@ async function modelServer(body = MODEL): Promise<FakeServer> {
 }
 
 function card(url: string, extra: Partial<ModelCard> = {}): ModelCard {
-  return { ...getCard('segformer_b2_clothes'), file: 'm.onnx', url, sha256: SHA, size: MODEL.length, ...extra };
+  return { ...getCard('segformer_b2_clothes', loadConfig({ sections: ['models'] }).models), file: 'm.onnx', url, sha256: SHA, size: MODEL.length, ...extra };
 }
 
 describe('fetchModel', () => {
@@ -109,7 +109,7 @@ describe('fetchModel', () => {
   });
 
   it('says so when a card has no URL', async () => {
-    await expect(fetchModel('mp', getCard('mediapipe_selfie_multiclass'), { dataDir: tempDir() })).rejects.toMatchObject({ key: 'segment.no_url' });
+    await expect(fetchModel('mp', getCard('mediapipe_selfie_multiclass', loadConfig({ sections: ['models'] }).models), { dataDir: tempDir() })).rejects.toMatchObject({ key: 'segment.no_url' });
   });
 });
 
@@ -127,12 +127,13 @@ describe('ensureDefaultModelInBackground', () => {
     clearConfigCache();
     try {
       const env = readEnv({ DATA_DIR: dir });
-      ensureDefaultModelInBackground({ env, logger: getLogger() });
+      const { models } = loadConfig({ sections: ['models'] });
+      ensureDefaultModelInBackground({ env, models, logger: getLogger() });
       const file = path.join(dir, 'models', 'segformer_b2_clothes.onnx');
       expect(existsSync(file)).toBe(false); // nothing awaited yet: start-up is not blocked
       await backgroundDownloads();
       expect(statSync(file).size).toBe(MODEL.length);
-      ensureDefaultModelInBackground({ env, logger: getLogger() }); // present: nothing to do
+      ensureDefaultModelInBackground({ env, models, logger: getLogger() }); // present: nothing to do
       await backgroundDownloads();
       expect(server.requests).toHaveLength(1);
     } finally {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { decodeLabelMap, encodeLabelMap, labelFractions, presentLabels } from '../../src/pipeline/labelmap.js';
+import { decodeLabelMap, encodeLabelMap } from '../../src/core/labelmap-png.js';
+import { labelFractions, presentLabels } from '../../src/pipeline/labelmap.js';
 import { ATR, mapFromRows } from './helpers.js';
 
 describe('label map PNG', () => {

@@ -4,14 +4,13 @@ import sharp from 'sharp';
 import {
   buildMask,
   dilateSquare,
-  encodeAlphaMaskPng,
-  encodeMaskPng,
   featherInside,
   maskBoundingBox,
   parsePoints,
   subtractMask,
   unionMasks,
 } from '../../src/pipeline/mask/index.js';
+import { encodeAlphaMaskPng, encodeMaskPng } from '../../src/core/mask-png.js';
 import { mapFromRows, maskRows } from './helpers.js';
 
 // Labels: 0 Background, 2 Hair, 4 Upper-clothes, 6 Pants, b = 11 Face.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { loadConfig } from '../../src/config/load.js';
 import { labelColour, renderOverlay } from '../../src/pipeline/overlay.js';
 import { ATR } from './helpers.js';
 import { exifRotatedJpeg } from './fixtures/images.js';
@@ -9,7 +10,7 @@ describe('segmentation overlay', () => {
     const photo = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#808080' } }).png().toBuffer();
     const data = new Uint8Array(40 * 20);
     for (let y = 0; y < 20; y++) for (let x = 20; x < 40; x++) data[y * 40 + x] = 4; // right half: Upper-clothes
-    const jpeg = await renderOverlay(photo, { width: 40, height: 20, data, labels: ATR }, { locale: 'zh-CN' });
+    const jpeg = await renderOverlay(photo, { width: 40, height: 20, data, labels: ATR }, { locale: 'zh-CN', labels: loadConfig({ sections: ['labels'] }).labels });
     const { data: px, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
     expect(info.width).toBeGreaterThan(40);
     expect(info.height).toBeGreaterThanOrEqual(20);

@@ -3,9 +3,15 @@ import { startFakeServer, sendJson, type FakeServer } from '../fakes/http.js';
 import { RemoteSegmenter } from '../../src/providers/segment/remote.js';
 import { createSegmenter } from '../../src/providers/segment/index.js';
 import { readEnv } from '../../src/config/env.js';
-import { encodeLabelMap } from '../../src/pipeline/labelmap.js';
+import { loadConfig } from '../../src/config/load.js';
+import { encodeLabelMap } from '../../src/core/labelmap-png.js';
 import { ATR, mapFromRows, tempDir } from './helpers.js';
 import { tricolourJpeg } from './fixtures/images.js';
+
+const segmenterConfig = () => {
+  const { models, images } = loadConfig({ sections: ['models', 'images'] });
+  return { models, limits: images };
+};
 
 let server: FakeServer | undefined;
 afterEach(async () => {
@@ -43,7 +49,7 @@ describe('remote segmenter (hosted fallback)', () => {
 
   it('is used by createSegmenter when no local model is installed, and reports failures clearly', async () => {
     server = await startFakeServer((_req, res) => sendJson(res, 503, { error: 'busy' }));
-    const s = createSegmenter({ env: readEnv({ DATA_DIR: tempDir(), SEGMENTER_URL: server.url }) });
+    const s = createSegmenter({ env: readEnv({ DATA_DIR: tempDir(), SEGMENTER_URL: server.url }), ...segmenterConfig() });
     await expect(s.segment(await tricolourJpeg(W, H))).rejects.toMatchObject({ key: 'segment.remote_failed', params: { detail: 'HTTP 503' } });
     expect(server.requests).toHaveLength(1);
     await s.close();

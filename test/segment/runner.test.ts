@@ -4,15 +4,17 @@ import path from 'node:path';
 import sharp from 'sharp';
 import Keyv from 'keyv';
 import { readEnv } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
 import { createSegmenter, SegmentationService, type Segmenter } from '../../src/providers/segment/index.js';
 import { OnnxSegmenter } from '../../src/providers/segment/onnx.js';
 import { getCard } from '../../src/providers/segment/cards.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
+import type { LabelMap } from '../../src/core/types.js';
 import { COLOUR_LABEL, tinySegformer } from './fixtures/onnx.js';
 import { animatedGif, exifRotatedJpeg, pngBomb, solid, tricolourJpeg } from './fixtures/images.js';
 import { ensureBuilt, tempDir } from './helpers.js';
 
 const at = (m: LabelMap, x: number, y: number) => m.data[y * m.width + x];
+const { models, images } = loadConfig({ sections: ['models', 'images'] });
 
 let dir: string;
 let modelFile: string;
@@ -23,7 +25,7 @@ beforeAll(async () => {
   dir = tempDir();
   modelFile = path.join(dir, 'tiny.onnx');
   writeFileSync(modelFile, tinySegformer());
-  segmenter = createSegmenter({ env: readEnv({ DATA_DIR: dir, SEGMENT_MODEL_PATH: modelFile }), limits: { maxPixels: 1_000_000, maxBytes: 5_000_000 } });
+  segmenter = createSegmenter({ env: readEnv({ DATA_DIR: dir, SEGMENT_MODEL_PATH: modelFile }), models, limits: { maxPixels: 1_000_000, maxBytes: 5_000_000 } });
 }, 120_000);
 
 afterAll(async () => {
@@ -88,7 +90,7 @@ describe('model checks', () => {
   it('refuses a model whose output has the wrong shape', async () => {
     const file = path.join(dir, 'five.onnx');
     writeFileSync(file, tinySegformer({ classes: 5 }));
-    const s = new OnnxSegmenter({ name: 'five', card: getCard('segformer_b2_clothes'), file, verifyHash: false, threads: 1 });
+    const s = new OnnxSegmenter({ name: 'five', card: getCard('segformer_b2_clothes', models), file, verifyHash: false, threads: 1 });
     await expect(s.segment(await tricolourJpeg())).rejects.toMatchObject({
       key: 'segment.model_bad_output',
       params: { actual: 'float32[1,5,128,128]', expected: 'float32[1,18,h,w]' },
@@ -99,7 +101,7 @@ describe('model checks', () => {
   it('refuses a model without the output the card names', async () => {
     const file = path.join(dir, 'renamed.onnx');
     writeFileSync(file, tinySegformer({ outputName: 'scores' }));
-    const s = new OnnxSegmenter({ name: 'renamed', card: getCard('segformer_b2_clothes'), file, verifyHash: false, threads: 1 });
+    const s = new OnnxSegmenter({ name: 'renamed', card: getCard('segformer_b2_clothes', models), file, verifyHash: false, threads: 1 });
     await expect(s.segment(await tricolourJpeg())).rejects.toMatchObject({ key: 'segment.model_bad_io', params: { name: 'logits', actual: 'scores' } });
     await s.close();
   });
@@ -108,13 +110,13 @@ describe('model checks', () => {
     const data = tempDir();
     mkdirSync(path.join(data, 'models'));
     writeFileSync(path.join(data, 'models', 'segformer_b2_clothes.onnx'), tinySegformer());
-    const s = createSegmenter({ env: readEnv({ DATA_DIR: data }) });
+    const s = createSegmenter({ env: readEnv({ DATA_DIR: data }), models, limits: images });
     await expect(s.segment(await tricolourJpeg())).rejects.toMatchObject({ key: 'segment.model_bad_hash' });
     await s.close();
   });
 
   it('says the model is missing (and health is down) when nothing is installed', async () => {
-    const s = createSegmenter({ env: readEnv({ DATA_DIR: tempDir() }) });
+    const s = createSegmenter({ env: readEnv({ DATA_DIR: tempDir() }), models, limits: images });
     await expect(s.segment(await tricolourJpeg())).rejects.toMatchObject({ key: 'segment.model_missing', params: { model: 'segformer_b2_clothes' } });
     expect(await s.health()).toMatchObject({ state: 'down' });
     await s.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Keyv from 'keyv';
 import { SegmentationService, type Segmenter } from '../../src/providers/segment/index.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
+import type { LabelMap } from '../../src/core/types.js';
 
 /** A stand-in model that labels every photo with its first byte, counting its runs. */
 function countingSegmenter(): Segmenter & { runs: number } {

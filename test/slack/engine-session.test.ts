@@ -11,7 +11,7 @@ import { signSlackRequest } from '../support/slack-signing.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createEngine, MemoryBlobStore, type Engine } from '../../src/engine/index.js';
 import { engineOptions } from '../support/engine-fakes.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
+import type { LabelMap } from '../../src/core/types.js';
 import { APP_TOKEN, BOT_TOKEN, FakeSlack, blockActions, eventEnvelope, mentionEvent, type PostedMessage } from './fake-slack.js';
 import { solidPng } from './scripted-engine.js';
 import { controls, latest } from './session-helpers.js';

@@ -3,7 +3,7 @@ import { createDiscordBot } from '../../src/bots/discord/index.js';
 import { createFeishuBot } from '../../src/bots/feishu/index.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
 import type { Bot } from '../../src/bots/types.js';
-import type { HealthStatus } from '../../src/providers/types.js';
+import type { HealthStatus } from '../../src/core/health.js';
 import type { Engine } from '../../src/engine/index.js';
 import { eventOf, type ActionEvent, type ChatAdapter, type CommandInvocation, type Deliver, type IncomingMessage, type ReplyContext, type ThreadRef, type UserRef } from '../../src/engine/types.js';
 import type { HttpServer } from '../../src/server/http.js';

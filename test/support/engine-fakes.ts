@@ -6,10 +6,11 @@
 import sharp from 'sharp';
 import { readEnv, type EnvSettings } from '../../src/config/env.js';
 import { composeEngineDeps } from '../../src/compose.js';
+import { loadConfig } from '../../src/config/load.js';
 import { getLogger } from '../../src/util/logger.js';
 import { createEngine, memoryStore, MemoryBlobStore, type CreateEngineOptions, type EngineDeps } from '../../src/engine/index.js';
 import type { Command, ExecuteRequest, ExecuteResult, Executor, Planner, Segmentation, Suggester } from '../../src/engine/deps.js';
-import type { LabelMap } from '../../src/pipeline/types.js';
+import type { LabelMap } from '../../src/core/types.js';
 import { UserFacingError } from '../../src/util/errors.js';
 
 export const LABELS = ['Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes', 'Skirt', 'Pants', 'Dress', 'Belt', 'Left-shoe', 'Right-shoe', 'Face'];
@@ -169,5 +170,5 @@ export async function makeEngine(over: EngineOverrides = {}) {
 /** Options with the real pipeline and providers (as `serve` composes them) under the given overrides. */
 export function realEngineOptions(over: EngineOverrides = {}): CreateEngineOptions {
   const env = (over.env as EnvSettings | undefined) ?? testEnv();
-  return engineOptions(over, composeEngineDeps(env, getLogger()).deps);
+  return engineOptions(over, composeEngineDeps(env, loadConfig(), getLogger()).deps);
 }

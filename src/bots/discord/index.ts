@@ -2,7 +2,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { REST, type Client } from 'discord.js';
 import type { EnvSettings } from '../../config/env.js';
 import { t } from '../../i18n/index.js';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import type { Logger } from '../../util/logger.js';
 import type { Bot } from '../types.js';
 import { DiscordAdapter } from './adapter.js';

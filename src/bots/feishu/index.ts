@@ -1,6 +1,6 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { EnvSettings } from '../../config/env.js';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import { t } from '../../i18n/index.js';
 import type { Logger } from '../../util/logger.js';
 import type { Bot } from '../types.js';

@@ -2,7 +2,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { App, SocketModeReceiver, webApi, type AuthorizeResult, type ReceiverEvent } from '@slack/bolt';
 import type { EnvSettings } from '../../config/env.js';
 import type { Bot, BotContext } from '../types.js';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import type { Logger } from '../../util/logger.js';
 import { settleWithin } from '../../util/abort.js';
 import type { Deliver, ThreadQuery } from '../../engine/types.js';

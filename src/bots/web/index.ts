@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bot, BotContext } from '../types.js';
 import type { ActionEvent, Deliver, IncomingMessage, ThreadRef } from '../../engine/types.js';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import { resolveLocale, type Locale } from '../../i18n/index.js';
 import { WebAdapter } from './adapter.js';
 import { renderPage } from './page.js';

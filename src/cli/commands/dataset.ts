@@ -5,7 +5,7 @@ import { t } from '../../i18n/index.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../pipeline/commands/index.js';
 import { UserFacingError, errorMessage } from '../../util/errors.js';
 import { scrubSecrets } from '../../util/secrets.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 import { positiveInt } from './eval.js';
 
@@ -28,11 +28,11 @@ export async function run(_args: string[], options: Record<string, unknown>): Pr
   }
   let modelLabels: readonly string[] = DEFAULT_MODEL_LABELS;
   try {
-    modelLabels = (await import('../../providers/segment/index.js')).activeLabels(env);
+    modelLabels = (await import('../../providers/segment/index.js')).activeLabels(env, loadConfig({ sections: ['models'] }).models);
   } catch {
     // No model config: the default label list.
   }
-  const language = CommandLanguage.load({ modelLabels });
+  const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }), { modelLabels });
   const profile = ev.llmProfile(teacherName, { env });
   const { planner } = ev.plannerForProfile(teacherName, { env, language });
   const photos = await ev.listPhotos(path.resolve(String(options.images)));

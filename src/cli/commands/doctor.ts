@@ -1,8 +1,8 @@
 import { readEnv } from '../../config/env.js';
 import { t } from '../../i18n/index.js';
-import type { HealthStatus } from '../../providers/types.js';
+import type { HealthStatus } from '../../core/health.js';
 import { runDoctor } from '../../doctor.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 export { runDoctor, type DoctorLine } from '../../doctor.js';

@@ -2,17 +2,18 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { readEnv, describeEnv, type EnvSettings } from '../../config/env.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, type AppConfig } from '../../config/load.js';
 import { detectTextLocale, t, type Locale, type MessageKey } from '../../i18n/index.js';
-import type { Command, Rejection } from '../../pipeline/commands/types.js';
+import type { Command, Rejection } from '../../core/commands.js';
 import { createExecutor, type ExecuteResult } from '../../pipeline/execute/index.js';
-import { decodeLabelMap, presentLabels } from '../../pipeline/execute/deps.js';
+import { decodeLabelMap } from '../../core/labelmap-png.js';
+import { presentLabels } from '../../pipeline/labelmap.js';
 import { CommandLanguage } from '../../pipeline/commands/index.js';
 import { activeLabels } from '../../providers/segment/cards.js';
 import { encodeImage, formatForPath } from '../../pipeline/image/encode.js';
-import type { LabelMap } from '../../pipeline/types.js';
+import type { LabelMap } from '../../core/types.js';
 import { UsageError, UserFacingError, errorMessage } from '../../util/errors.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 
@@ -37,17 +38,18 @@ function parseCommandsJson(text: string, locale: Locale): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-async function planCommands(env: EnvSettings, instruction: string, labels: readonly string[], offline: boolean, locale: Locale): Promise<{ commands: Command[]; rejected: Rejection[]; planner: string; fallbackReason?: MessageKey }> {
-  const { createPlanner } = await import('../../providers/llm/index.js');
-  const planner = createPlanner({ env, offline: offline || !describeEnv(env).llm });
+async function planCommands(env: EnvSettings, language: CommandLanguage, instruction: string, labels: readonly string[], offline: boolean, locale: Locale): Promise<{ commands: Command[]; rejected: Rejection[]; planner: string; fallbackReason?: MessageKey }> {
+  const { createPlanner } = await import('../../pipeline/plan/index.js');
+  const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
+  const planner = createPlanner({ env, language, llm, prompts, offline: offline || !describeEnv(env).llm });
   return planner.plan({ instruction, labels, locale });
 }
 
-async function segmentPhoto(env: EnvSettings, image: Buffer, locale: Locale): Promise<LabelMap | undefined> {
+async function segmentPhoto(env: EnvSettings, config: Pick<AppConfig, 'models' | 'images'>, image: Buffer, locale: Locale): Promise<LabelMap | undefined> {
   let segmenter: { segment(image: Buffer): Promise<LabelMap>; close(): Promise<void> } | undefined;
   try {
     const { createSegmenter } = await import('../../providers/segment/index.js');
-    segmenter = createSegmenter({ env });
+    segmenter = createSegmenter({ env, models: config.models, limits: config.images });
     return await segmenter.segment(image);
   } catch (err) {
     const reason = err instanceof UserFacingError ? t(locale, err.key, err.params) : errorMessage(err);
@@ -82,7 +84,9 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   // One-shot process: libvips' operation cache would only hold decoded 12 MP images in memory.
   sharp.cache(false);
   const env = readEnv();
-  const { images: limits } = loadConfig({ sections: ['images'] });
+  const config = loadConfig({ sections: ['images', 'models', 'commands', 'labels', 'templates', 'backends', 'params', 'masks'] });
+  const limits = config.images;
+  const modelLabels = activeLabels(env, config.models);
   const image = await readInput(imagePath, locale);
   if (typeof image === 'number') return image;
 
@@ -90,26 +94,26 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   if (typeof options.segmentation === 'string') {
     const png = await readInput(options.segmentation, locale);
     if (typeof png === 'number') return png;
-    labelMap = await decodeLabelMap(png, activeLabels(env));
+    labelMap = await decodeLabelMap(png, modelLabels);
   }
   // The planner needs the parts present in the photo; explicit --commands are checked against the
   // model's labels only (a part that is absent is reported by the executor), saving a 12 MP pass.
-  const available = () => (labelMap ? presentLabels(labelMap) : activeLabels(env));
+  const available = () => (labelMap ? presentLabels(labelMap) : modelLabels);
 
   let commands: Command[];
   let rejected: Rejection[] = [];
   let planner = 'commands';
   let planFallback: MessageKey | undefined;
-  const lang = CommandLanguage.load({ modelLabels: activeLabels(env) });
+  const lang = CommandLanguage.fromConfig(config, { modelLabels });
   if (typeof options.commands === 'string') {
-    const parsed = lang.validate(parseCommandsJson(options.commands, locale), { labels: activeLabels(env) });
+    const parsed = lang.validate(parseCommandsJson(options.commands, locale), { labels: modelLabels });
     if (parsed.commands.length === 0) {
       throw new UsageError(t(locale, 'execute.bad_commands', { detail: parsed.rejected.map((r) => r.reason).join('; ') || 'empty list' }));
     }
     commands = lang.mergeAndSort(parsed.commands);
     rejected = parsed.rejected;
   } else {
-    const plan = await planCommands(env, instruction, available(), Boolean(options.offline), detectTextLocale(instruction, locale));
+    const plan = await planCommands(env, lang, instruction, available(), Boolean(options.offline), detectTextLocale(instruction, locale));
     commands = plan.commands;
     rejected = plan.rejected;
     planner = plan.planner;
@@ -123,8 +127,8 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
     return EXIT.failure;
   }
 
-  const executor = createExecutor({ env, limits });
-  if (!labelMap && executor.needsSegmentation(commands)) labelMap = await segmentPhoto(env, image, locale);
+  const executor = createExecutor({ env, config, limits });
+  if (!labelMap && executor.needsSegmentation(commands)) labelMap = await segmentPhoto(env, config, image, locale);
 
   const result = await executor.execute({ image, labelMap, commands, onProgress: json ? undefined : progressWriter(locale) });
   if (!json && process.stderr.isTTY) process.stderr.write('\n');

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { readEnv } from '../../config/env.js';
+import { loadConfig } from '../../config/load.js';
 import { t } from '../../i18n/index.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../pipeline/commands/index.js';
 import { UsageError } from '../../util/errors.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 export function positiveInt(value: unknown, option: string, fallback?: number): number | undefined {
@@ -31,11 +32,11 @@ export async function run(_args: string[], options: Record<string, unknown>): Pr
 
   let modelLabels: readonly string[] = DEFAULT_MODEL_LABELS;
   try {
-    modelLabels = (await import('../../providers/segment/index.js')).activeLabels(env);
+    modelLabels = (await import('../../providers/segment/index.js')).activeLabels(env, loadConfig({ sections: ['models'] }).models);
   } catch {
     // No model config: the default label list.
   }
-  const language = CommandLanguage.load({ modelLabels });
+  const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }), { modelLabels });
   // Every profile is resolved before any request, so a typo fails at once (plan.unknown_profile).
   const planners = profiles.map((p) => ev.plannerForProfile(p, { env, language }));
 

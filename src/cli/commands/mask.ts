@@ -1,12 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale, reportCliError } from '../report.js';
 import { t } from '../../i18n/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { activeLabels } from '../../providers/segment/cards.js';
-import { decodeLabelMap, presentLabels } from '../../pipeline/labelmap.js';
-import { buildMask, encodeMaskPng, labelIndex, maskBoundingBox, maskCoverage, parsePoints, setErodeDefaults, WHOLE_IMAGE } from '../../pipeline/mask/index.js';
+import { decodeLabelMap } from '../../core/labelmap-png.js';
+import { presentLabels } from '../../pipeline/labelmap.js';
+import { encodeMaskPng } from '../../core/mask-png.js';
+import { buildMask, labelIndex, maskBoundingBox, maskCoverage, parsePoints, WHOLE_IMAGE } from '../../pipeline/mask/index.js';
 
 // Imports stay light on purpose (no onnxruntime, no SDKs): `mask` on a 1024² map runs in well under a second.
 
@@ -15,7 +17,7 @@ type LabelMatcherLike = { matchLabel(word: string, available?: readonly string[]
 /** The command language's matcher (synonyms, groups), imported only when a word is not a label name. */
 async function loadMatcher(available: readonly string[]): Promise<LabelMatcherLike> {
   const { CommandLanguage } = await import('../../pipeline/commands/index.js');
-  return CommandLanguage.load({ modelLabels: available });
+  return CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }), { modelLabels: available });
 }
 
 export async function resolveMaskLabels(words: readonly string[], available: readonly string[]): Promise<string[]> {
@@ -52,9 +54,8 @@ export async function run(_args: string[], options: Record<string, unknown>): Pr
     return EXIT.unreadable;
   }
   try {
-    const { masks } = loadConfig({ sections: ['masks'] });
-    setErodeDefaults(masks.erode);
-    const map = await decodeLabelMap(png, activeLabels());
+    const { masks, models } = loadConfig({ sections: ['masks', 'models'] });
+    const map = await decodeLabelMap(png, activeLabels(undefined, models));
     const words = (Array.isArray(options.labels) ? options.labels : String(options.labels ?? '').split(',')).map(String).filter(Boolean);
     if (words.length === 0 && !options.points) throw new UserFacingError('segment.unknown_label', { label: '', available: map.labels.join(', ') });
     let labels: string[];
@@ -77,7 +78,7 @@ export async function run(_args: string[], options: Record<string, unknown>): Pr
     const absent = labels.filter((l) => l !== WHOLE_IMAGE && !present.has(l));
     if (absent.length) process.stderr.write(`${t(locale, 'segment.label_absent', { labels: absent.join(', ') })}\n`);
     const optimize = options.optimize !== false && masks.optimize;
-    const mask = buildMask(map, { labels, points, optimize, pointMode: masks.points });
+    const mask = buildMask(map, { labels, points, optimize, pointMode: masks.points, erodeSettings: masks.erode });
     await writeFile(output, await encodeMaskPng(mask));
     const coverage = Math.round(maskCoverage(mask) * 1e6) / 1e6;
     if (options.json) {

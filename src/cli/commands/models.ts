@@ -1,10 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale, reportCliError } from '../report.js';
 import { t } from '../../i18n/index.js';
 import { readEnv } from '../../config/env.js';
+import { loadConfig } from '../../config/load.js';
 import { UserFacingError } from '../../util/errors.js';
-import { activeCardName, getCard, modelsConfig, modelsDir, resolveModelFile } from '../../providers/segment/cards.js';
+import { activeCardName, getCard, modelsDir, resolveModelFile } from '../../providers/segment/cards.js';
 
 function mb(n: number | null | undefined): string {
   return n ? `${(n / 1e6).toFixed(1)} MB` : '?';
@@ -15,12 +16,12 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   const [action, requested] = args;
   const env = readEnv();
   try {
-    const cfg = modelsConfig();
+    const cfg = loadConfig({ sections: ['models'] }).models;
     const active = activeCardName(env, cfg);
     const name = requested ?? active;
     if (action === 'list') {
       const models = Object.entries(cfg.cards).map(([n, card]) => {
-        const { file } = resolveModelFile(n, card, env);
+        const { file } = resolveModelFile(n, card, env, cfg);
         const installed = existsSync(file);
         return {
           name: n,
@@ -68,7 +69,7 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
       return EXIT.ok;
     }
     // verify
-    const { file, managed } = resolveModelFile(name, card, env);
+    const { file, managed } = resolveModelFile(name, card, env, cfg);
     if (!existsSync(file)) {
       const msg = t(locale, 'segment.verify_missing', { model: name, path: file });
       if (options.json) process.stdout.write(`${JSON.stringify({ model: name, file, ok: false, installed: false })}\n`);

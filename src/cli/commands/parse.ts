@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../../config/load.js';
 import { t, type Locale } from '../../i18n/index.js';
 import { CommandLanguage, type ParseResult } from '../../pipeline/commands/index.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 /**
@@ -19,7 +20,7 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   if (typeof input === 'number') return input;
 
   const labels = Array.isArray(options.labels) ? (options.labels as string[]) : undefined;
-  const language = CommandLanguage.load();
+  const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }));
   const result = language.parse(input, { labels, locale });
   process.stdout.write(options.json ? toJson(language, result) : toText(language, result, locale));
   return EXIT.ok;

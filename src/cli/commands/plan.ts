@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { readEnv, type EnvSettings } from '../../config/env.js';
+import { loadConfig } from '../../config/load.js';
 import { detectTextLocale, t, type Locale } from '../../i18n/index.js';
 import { CommandLanguage, DEFAULT_MODEL_LABELS } from '../../pipeline/commands/index.js';
 import { UserFacingError, UsageError, errorMessage } from '../../util/errors.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
 /** Labels of the active segmentation model (all allowed when the photo's are unknown). */
@@ -11,7 +12,7 @@ async function modelLabels(env: EnvSettings): Promise<readonly string[]> {
   try {
     // cards.js alone: the segmenter index would load sharp and the ONNX/remote clients for nothing.
     const { activeLabels } = await import('../../providers/segment/cards.js');
-    return activeLabels(env);
+    return activeLabels(env, loadConfig({ sections: ['models'] }).models);
   } catch {
     return DEFAULT_MODEL_LABELS;
   }
@@ -29,7 +30,8 @@ async function photoLabels(file: string, env: EnvSettings, locale: Locale): Prom
   try {
     const segment = await import('../../providers/segment/index.js');
     const labelmap = await import('../../pipeline/labelmap.js');
-    const s = segment.createSegmenter({ env });
+    const { models, images } = loadConfig({ sections: ['models', 'images'] });
+    const s = segment.createSegmenter({ env, models, limits: images });
     segmenter = s;
     const map = await s.segment(image);
     return labelmap.presentLabels(map);
@@ -58,9 +60,10 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   else if (typeof options.image === 'string') labels = await photoLabels(options.image, env, locale);
   labels ??= await modelLabels(env);
 
-  const { createPlanner } = await import('../../providers/llm/index.js');
-  const language = CommandLanguage.load({ modelLabels: await modelLabels(env) });
-  const planner = createPlanner({ env, offline: options.offline === true, language });
+  const { createPlanner } = await import('../../pipeline/plan/index.js');
+  const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }), { modelLabels: await modelLabels(env) });
+  const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
+  const planner = createPlanner({ env, offline: options.offline === true, language, llm, prompts });
   const result = await planner.plan({ instruction, labels, locale: detectTextLocale(instruction, locale) });
 
   const wire = result.commands.map((c) => language.toWire(c));

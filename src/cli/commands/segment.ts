@@ -1,9 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { cliLocale, reportCliError } from '../report.js';
 import { t } from '../../i18n/index.js';
 import { readEnv } from '../../config/env.js';
+import { loadConfig } from '../../config/load.js';
 
 export async function run(args: string[], options: Record<string, unknown>): Promise<number> {
   const locale = cliLocale();
@@ -16,14 +17,16 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
     return EXIT.unreadable;
   }
   const { createSegmenter } = await import('../../providers/segment/index.js');
-  const { labelFractions, encodeLabelMap } = await import('../../pipeline/labelmap.js');
-  const segmenter = createSegmenter({ env: readEnv() });
+  const { labelFractions } = await import('../../pipeline/labelmap.js');
+  const { encodeLabelMap } = await import('../../core/labelmap-png.js');
+  const config = loadConfig({ sections: ['models', 'images', 'labels'] });
+  const segmenter = createSegmenter({ env: readEnv(), models: config.models, limits: config.images });
   try {
     const map = await segmenter.segment(image);
     if (typeof options.labelmap === 'string') await writeFile(options.labelmap, await encodeLabelMap(map));
     if (typeof options.overlay === 'string') {
       const { renderOverlay } = await import('../../pipeline/overlay.js');
-      let overlay = await renderOverlay(image, map, { locale });
+      let overlay = await renderOverlay(image, map, { locale, labels: config.labels });
       if (path.extname(options.overlay).toLowerCase() === '.png') {
         const sharp = (await import('sharp')).default;
         overlay = await sharp(overlay).png().toBuffer();

@@ -1,4 +1,4 @@
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit.js';
 import { reportCliError } from '../report.js';
 import { readEnv } from '../../config/env.js';
 

@@ -1,5 +1,5 @@
 import { continueFrom } from '../flows/history.js';
-import type { ActionCall, ActionSpec } from './registry.js';
+import type { ActionCall, ActionSpec } from './types.js';
 
 type JobCall = ActionCall<Extract<ActionCall['scope'], { kind: 'job' }>>;
 

@@ -1,6 +1,6 @@
 import type { Command } from '../deps.js';
 import { say } from '../present/replies.js';
-import type { ActionCall, ActionSpec } from './registry.js';
+import type { ActionCall, ActionSpec } from './types.js';
 
 type ProposalCall = ActionCall<Extract<ActionCall['scope'], { kind: 'proposal' }>>;
 

@@ -1,6 +1,6 @@
 import { moveHistory } from '../flows/history.js';
 import { say } from '../present/replies.js';
-import type { ActionCall, ActionSpec } from './registry.js';
+import type { ActionCall, ActionSpec } from './types.js';
 
 /** Verbs that act on the thread, whichever message their button is on. */
 export const threadActions = {

@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { t, type Locale } from '../../i18n/index.js';
-import { decodeImage, inspectImage } from '../../pipeline/image/io.js';
+import { decodeImage, inspectImage } from '../../core/image-io.js';
 import { presentLabels } from '../../pipeline/labelmap.js';
-import type { LabelMap } from '../../pipeline/types.js';
-import { timed } from '../../server/metrics.js';
+import type { LabelMap } from '../../core/types.js';
+import { timed } from '../../util/metrics.js';
 import { UserFacingError, errorMessage } from '../../util/errors.js';
 import type { EngineContext } from '../context.js';
 import type { BlobRef } from '../state/blobs.js';

@@ -1,6 +1,6 @@
 import { t, type Locale } from '../../i18n/index.js';
 import { labelFractions, labelsAtPoints } from '../../pipeline/labelmap.js';
-import { timed } from '../../server/metrics.js';
+import { timed } from '../../util/metrics.js';
 import type { EngineContext, Outbox } from '../context.js';
 import type { Command } from '../deps.js';
 import { proposalControls } from '../present/buttons.js';

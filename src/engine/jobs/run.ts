@@ -1,7 +1,7 @@
 import { t } from '../../i18n/index.js';
 import { encodeImage } from '../../pipeline/image/encode.js';
-import type { LabelMap } from '../../pipeline/types.js';
-import { errorsTotal, jobsTotal, timed } from '../../server/metrics.js';
+import type { LabelMap } from '../../core/types.js';
+import { errorsTotal, jobsTotal, timed } from '../../util/metrics.js';
 import { untilAborted } from '../../util/abort.js';
 import { UserFacingError, errorMessage } from '../../util/errors.js';
 import type { EngineContext, Outbox } from '../context.js';

@@ -1,6 +1,6 @@
 import type { CommandRule, CommandsConfig, ParamRule } from '../../config/schemas/commands.js';
 import { t, type Locale } from '../../i18n/index.js';
-import type { Command, WireCommand } from './types.js';
+import type { Command, WireCommand } from '../../core/commands.js';
 
 /** Positional wire form; trailing optional parameters still at their default are left out. */
 export function toWire(command: Command, rule: CommandRule | undefined): WireCommand {

@@ -3,7 +3,7 @@ import { MAX_DEPTH, bracketKind, isClose, isComma, isOpen, isQuote } from './lex
 import { LenientParser, LenientSyntaxError, skipToSeparator } from './lenient-json.js';
 import { rejection, rejection as render, snippet } from './reasons.js';
 import { nextRegion, readEncodedLiteral, type Region } from './scan.js';
-import type { Rejection } from './types.js';
+import type { Rejection } from '../../core/commands.js';
 
 export interface ExtractResult {
   items: unknown[];

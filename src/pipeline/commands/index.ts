@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { loadConfig } from '../../config/load.js';
 import type { CommandRule, CommandsConfig } from '../../config/schemas/commands.js';
 import type { LabelsConfig } from '../../config/schemas/labels.js';
 import { t, type Locale } from '../../i18n/index.js';
@@ -8,9 +7,9 @@ import { extractItems } from './extract.js';
 import { DEFAULT_MODEL_LABELS, LabelMatcher, WHOLE_IMAGE } from './labels.js';
 import { mergeAndSort } from './merge.js';
 import { compileRules, validateItems } from './validate.js';
-import type { Command, ParseResult, Rejection, WireCommand } from './types.js';
+import type { Command, ParseResult, Rejection, WireCommand } from '../../core/commands.js';
 
-export type { Command, ParseResult, Rejection, WireCommand } from './types.js';
+export type { Command, ParseResult, Rejection, WireCommand } from '../../core/commands.js';
 export type { CommandRule, CommandsConfig } from '../../config/schemas/commands.js';
 export type { LabelsConfig } from '../../config/schemas/labels.js';
 export { DEFAULT_MODEL_LABELS, WHOLE_IMAGE, normalizeLabelWord } from './labels.js';
@@ -21,6 +20,12 @@ export interface ValidateOptions {
   labels?: readonly string[];
   /** Language of rejection reasons (default English: they are quoted to models). */
   locale?: Locale;
+}
+
+/** The configuration sections the command language is built from. */
+export interface CommandLanguageConfig {
+  commands: CommandsConfig;
+  labels: LabelsConfig;
 }
 
 export interface LanguageOptions {
@@ -43,8 +48,9 @@ export class CommandLanguage {
   private readonly names = new Map<string, string>();
   private readonly modelLabels: readonly string[];
 
-  private constructor(
-    private readonly cfg: { commands: CommandsConfig; labels: LabelsConfig },
+  /** From the commands and labels sections (config/commands.yaml, config/labels.yaml, with user overrides). */
+  constructor(
+    private readonly cfg: CommandLanguageConfig,
     options: LanguageOptions = {},
   ) {
     this.modelLabels = options.modelLabels ?? DEFAULT_MODEL_LABELS;
@@ -56,12 +62,7 @@ export class CommandLanguage {
     }
   }
 
-  /** From the shipped config plus user overrides (`loadConfig`, cached). */
-  static load(options?: LanguageOptions): CommandLanguage {
-    return new CommandLanguage(loadConfig({ sections: ['commands', 'labels'] }), options);
-  }
-
-  static fromConfig(cfg: { commands: CommandsConfig; labels: LabelsConfig }, options?: LanguageOptions): CommandLanguage {
+  static fromConfig(cfg: CommandLanguageConfig, options?: LanguageOptions): CommandLanguage {
     return new CommandLanguage(cfg, options);
   }
 
@@ -119,6 +120,11 @@ export class CommandLanguage {
 
   describeForPrompt(locale: Locale): string {
     return describeForPrompt(this.cfg.commands, locale);
+  }
+
+  /** The labels section this language was built from (synonyms, groups, display names). */
+  get labelsConfig(): LabelsConfig {
+    return this.cfg.labels;
   }
 
   /** Display name of a canonical label in a locale ("Upper-clothes" → "top" / "上衣"). */

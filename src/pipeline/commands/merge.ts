@@ -1,6 +1,6 @@
 import type { CommandRule } from '../../config/schemas/commands.js';
 import { WHOLE_IMAGE } from './labels.js';
-import type { Command } from './types.js';
+import type { Command } from '../../core/commands.js';
 
 /**
  * Thesis algorithm 7. Combinable commands of one type are merged into the first of them: label

@@ -1,5 +1,5 @@
 import { t, type Locale, type MessageKey } from '../../i18n/index.js';
-import type { Rejection } from './types.js';
+import type { Rejection } from '../../core/commands.js';
 
 /** Builds a rejection whose reason is rendered now and can be re-rendered later from key + params. */
 export function rejection(item: unknown, locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): Rejection {

@@ -5,7 +5,7 @@ import { normalizeColor } from './colors.js';
 import { LenientParser } from './lenient-json.js';
 import { WHOLE_IMAGE, type LabelMatcher } from './labels.js';
 import { describeValue, rejection } from './reasons.js';
-import type { Command, ParseResult, Rejection } from './types.js';
+import type { Command, ParseResult, Rejection } from '../../core/commands.js';
 
 type ScalarRule = Exclude<ParamRule, { type: 'labels' }>;
 type Issue = { key: MessageKey; params: Record<string, string | number> };

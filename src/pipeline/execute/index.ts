@@ -1,18 +1,19 @@
 import type { EnvSettings } from '../../config/env.js';
-import { loadConfig } from '../../config/load.js';
 import type { CommandRule, CommandsConfig } from '../../config/schemas/commands.js';
 import type { BackendsConfig } from '../../config/schemas/backends.js';
+import type { MasksConfig } from '../../config/schemas/masks.js';
+import type { ParamsConfig } from '../../config/schemas/params.js';
 import type { Template, TemplatesConfig } from '../../config/schemas/templates.js';
 import type { MessageKey } from '../../i18n/index.js';
-import type { HealthCheck, HealthStatus } from '../../providers/types.js';
+import type { HealthCheck, HealthStatus } from '../../core/health.js';
 import { BackendChain, createImageBackends, LocalOperations, applyLocalOperation, isLocalOperation, type ImageBackend } from '../../providers/image/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import { childLogger } from '../../util/logger.js';
-import type { Command } from '../commands/types.js';
+import type { Command } from '../../core/commands.js';
 import { blendPatch, cropMask, decodeBackendImage, extractCrop, featherInsideFast, planCrop, type Box, type CropPlan } from '../composite.js';
-import { decodeImage, inspectImage, DEFAULT_LIMITS, type ImageLimits, type RawImage } from '../image/io.js';
-import type { LabelMap, Mask } from '../types.js';
-import { buildMask, featherInside, loadParamOrder, maskBoundingBox, resolveParams, type ParamOrder } from './deps.js';
+import { decodeImage, inspectImage, DEFAULT_LIMITS, type ImageLimits, type RawImage } from '../../core/image-io.js';
+import type { LabelMap, Mask } from '../../core/types.js';
+import { buildMask, featherInside, maskBoundingBox, resolveParams, type ErodeSettings, type ParamOrder } from './deps.js';
 
 export interface UserSettings {
   backend?: string;
@@ -49,12 +50,22 @@ export interface Executor extends HealthCheck {
   backends(): HealthCheck[];
 }
 
+/** The configuration sections execution reads. */
+export interface ExecutorConfig {
+  commands: CommandsConfig;
+  templates: TemplatesConfig;
+  backends: BackendsConfig;
+  /** Which source wins for each backend parameter (thesis algorithm 8). */
+  params: ParamsConfig;
+  /** Edge optimisation of the masks of generative edits. */
+  masks: Pick<MasksConfig, 'erode'>;
+}
+
 export interface ExecutorOptions {
   env: EnvSettings;
+  config: ExecutorConfig;
   /** Generative backends in chain order (default: from config/backends.yaml and the environment). */
   imageBackends?: ImageBackend[];
-  config?: { commands: CommandsConfig; templates: TemplatesConfig; backends: BackendsConfig };
-  paramOrder?: ParamOrder;
   limits?: ImageLimits;
 }
 
@@ -95,15 +106,17 @@ export class DefaultExecutor implements Executor {
   private readonly chain: BackendChain;
   private readonly local = new LocalOperations();
   private readonly paramOrder: ParamOrder;
+  private readonly erode: ErodeSettings;
   private readonly limits: ImageLimits;
   private readonly log = childLogger({ module: 'execute' });
 
   constructor(opts: ExecutorOptions) {
-    const cfg = opts.config ?? loadConfig({ sections: ['commands', 'templates', 'backends'] });
+    const cfg = opts.config;
     this.rules = cfg.commands.commands;
     this.templates = cfg.templates;
     this.chain = new BackendChain(opts.imageBackends ?? createImageBackends(opts.env, cfg.backends));
-    this.paramOrder = opts.paramOrder ?? loadParamOrder();
+    this.paramOrder = cfg.params;
+    this.erode = cfg.masks.erode;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
   }
 
@@ -251,11 +264,11 @@ export class DefaultExecutor implements Executor {
     if (template.region === 'whole') return this.wholeMask(image);
     if (template.region === 'face') {
       if (!map) return this.wholeMask(image); // only face swap gets here (ReActor finds the face)
-      return buildMask(map, { labels: [FACE_LABEL], optimize: template.optimize });
+      return buildMask(map, { labels: [FACE_LABEL], optimize: template.optimize, erodeSettings: this.erode });
     }
     const labels = labelsOf(cmd);
     if (labels.includes(WHOLE) || !map) return this.wholeMask(image);
-    return buildMask(map, { labels, optimize: template.optimize });
+    return buildMask(map, { labels, optimize: template.optimize, erodeSettings: this.erode });
   }
 
   private async generate(

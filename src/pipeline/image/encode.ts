@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RawImage } from './io.js';
+import type { RawImage } from '../../core/image-io.js';
 
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
 

@@ -1,4 +1,4 @@
-import type { LabelMap, Mask } from '../types.js';
+import type { LabelMap, Mask } from '../../core/types.js';
 
 export interface Point {
   x: number;
@@ -12,11 +12,25 @@ export interface MaskOptions {
   points?: Point[];
   /** Edge optimisation (thesis algorithm 5); default true. */
   optimize?: boolean;
-  /** Kept label → half-kernel in pixels by which the edit region grows into it. Default: from config/masks.yaml. */
+  /** Kept label → half-kernel in pixels by which the edit region grows into it. Default: from `erodeSettings`. */
   erode?: Record<string, number>;
+  /** config/masks.yaml `erode`: strengths derived from the map's width when `erode` is not given. Default: the thesis' (DEFAULT_ERODE). */
+  erodeSettings?: ErodeSettings;
   /** "segment" (default): a point selects its 4-connected segment; "label": every pixel of its label. */
   pointMode?: 'segment' | 'label';
 }
+
+/** Which kept labels the edit region grows into, and by how much (config/masks.yaml `erode`). */
+export interface ErodeSettings {
+  labels: readonly string[];
+  /** Default strength: round(image width / widthDivisor). */
+  widthDivisor: number;
+  /** Fixed strengths in pixels for some labels, overriding the width rule. */
+  strength: Record<string, number>;
+}
+
+/** The thesis' edge optimisation: Hair, Upper-clothes and Dress, half-kernel = width / 80. */
+export const DEFAULT_ERODE: ErodeSettings = { labels: ['Hair', 'Upper-clothes', 'Dress'], widthDivisor: 80, strength: {} };
 
 export const WHOLE_IMAGE = '*';
 
@@ -65,7 +79,7 @@ export function buildMask(map: LabelMap, opts: MaskOptions): Mask {
   }
 
   if (opts.optimize !== false) {
-    const erode = opts.erode ?? defaultErodeStrengths(map);
+    const erode = opts.erode ?? erodeStrengths(map.width, opts.erodeSettings ?? DEFAULT_ERODE);
     growIntoErodable(map, out, erode, selected);
   }
   return { width, height, data: out };
@@ -95,25 +109,11 @@ function fillSegment(map: LabelMap, start: number, out: Uint8Array, visited: Uin
 }
 
 /** Default strengths from config/masks.yaml: each listed label gets round(width / widthDivisor) unless fixed. */
-export function erodeStrengths(
-  width: number,
-  cfg: { labels: readonly string[]; widthDivisor: number; strength: Record<string, number> },
-): Record<string, number> {
+export function erodeStrengths(width: number, cfg: ErodeSettings): Record<string, number> {
   const auto = Math.max(1, Math.round(width / cfg.widthDivisor));
   const out: Record<string, number> = {};
   for (const label of cfg.labels) out[label] = cfg.strength[label] ?? auto;
   return out;
-}
-
-let configuredErode: { labels: readonly string[]; widthDivisor: number; strength: Record<string, number> } | undefined;
-
-/** Set by callers that loaded config/masks.yaml; the thesis defaults otherwise (keeps this module config-free). */
-export function setErodeDefaults(cfg: { labels: readonly string[]; widthDivisor: number; strength: Record<string, number> }): void {
-  configuredErode = cfg;
-}
-
-function defaultErodeStrengths(map: LabelMap): Record<string, number> {
-  return erodeStrengths(map.width, configuredErode ?? { labels: ['Hair', 'Upper-clothes', 'Dress'], widthDivisor: 80, strength: {} });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Mask } from '../types.js';
+import type { Mask } from '../../core/types.js';
 import { insideDistance } from './dilate.js';
 
 /**

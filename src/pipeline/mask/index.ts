@@ -5,13 +5,13 @@ export {
   maskBoundingBox,
   maskCoverage,
   erodeStrengths,
-  setErodeDefaults,
+  DEFAULT_ERODE,
   labelIndex,
   WHOLE_IMAGE,
+  type ErodeSettings,
   type MaskOptions,
   type Point,
 } from './build.js';
 export { featherInside } from './feather.js';
 export { dilateSquare, insideDistance } from './dilate.js';
-export { encodeMaskPng, encodeAlphaMaskPng } from './encode.js';
 export { parsePoints } from './points.js';

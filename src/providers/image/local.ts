@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import type { RawImage } from '../../pipeline/image/io.js';
-import type { HealthCheck, HealthStatus } from '../types.js';
+import type { RawImage } from '../../core/image-io.js';
+import type { HealthCheck, HealthStatus } from '../../core/health.js';
 
 /**
  * Non-generative edits with sharp and typed arrays: no GPU, no network. Each operation takes the

@@ -8,8 +8,8 @@ import type { BackendsConfig } from '../../config/schemas/backends.js';
 import type { Template } from '../../config/schemas/templates.js';
 import type { EnvSettings } from '../../config/env.js';
 import { UserFacingError } from '../../util/errors.js';
-import type { HealthStatus } from '../types.js';
-import { encodeAlphaMaskPng } from '../../pipeline/execute/deps.js';
+import type { HealthStatus } from '../../core/health.js';
+import { encodeAlphaMaskPng } from '../../core/mask-png.js';
 import { shortDetail } from './errors.js';
 import type { GenerateRequest, ImageBackend } from './types.js';
 

@@ -2,8 +2,8 @@ import type { BackendsConfig } from '../../config/schemas/backends.js';
 import type { Template } from '../../config/schemas/templates.js';
 import { UserFacingError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
-import type { HealthStatus } from '../types.js';
-import { encodeMaskPng } from '../../pipeline/execute/deps.js';
+import type { HealthStatus } from '../../core/health.js';
+import { encodeMaskPng } from '../../core/mask-png.js';
 import { errorBodyDetail, shortDetail } from './errors.js';
 import type { GenerateRequest, ImageBackend } from './types.js';
 

@@ -1,5 +1,5 @@
-import type { HealthCheck } from '../types.js';
-import type { Mask } from '../../pipeline/types.js';
+import type { HealthCheck } from '../../core/health.js';
+import type { Mask } from '../../core/types.js';
 import type { Template } from '../../config/schemas/templates.js';
 
 /** What a generative backend receives: a crop of the photo already at the backend's working size. */

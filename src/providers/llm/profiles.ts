@@ -1,4 +1,3 @@
-import { loadConfig } from '../../config/load.js';
 import type { EnvSettings } from '../../config/env.js';
 import type { LlmConfig, LlmProfile } from '../../config/schemas/llm.js';
 import { UserFacingError } from '../../util/errors.js';
@@ -15,10 +14,6 @@ export interface ResolvedProfile extends Omit<LlmProfile, 'apiKeyEnv'> {
 const OPENAI_URL = 'https://api.openai.com/v1';
 const NO_KEY = 'no-key';
 
-export function loadLlmConfig(): LlmConfig {
-  return loadConfig({ sections: ['llm'] }).llm;
-}
-
 /**
  * The profile to use. OPENAI_API_KEY / OPENAI_BASE_URL / LLM_MODEL override the default
  * profile. Without a profile name, an LLM is used only when the environment configures one
@@ -26,8 +21,8 @@ export function loadLlmConfig(): LlmConfig {
  */
 export function resolveProfile(
   env: EnvSettings,
-  name?: string,
-  cfg: LlmConfig = loadLlmConfig(),
+  name: string | undefined,
+  cfg: LlmConfig,
   processEnv: NodeJS.ProcessEnv = process.env,
 ): ResolvedProfile | undefined {
   const chosen = name ?? cfg.default;
@@ -53,7 +48,7 @@ export function resolveProfile(
 /** The vision model's server: the vision profile's, with VISION_MODEL (or vision.model) as model. */
 export function resolveVisionProfile(
   env: EnvSettings,
-  cfg: LlmConfig = loadLlmConfig(),
+  cfg: LlmConfig,
   processEnv: NodeJS.ProcessEnv = process.env,
 ): ResolvedProfile | undefined {
   const model = env.openai.visionModel ?? cfg.vision.model ?? undefined;

@@ -1,5 +1,5 @@
 import { UserFacingError } from '../../util/errors.js';
-import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from '../../pipeline/image/io.js';
+import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from '../../core/image-io.js';
 
 /**
  * The upright first frame of a photo, resized (bilinear, stretched) to the model's input size in

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { EnvSettings } from '../../config/env.js';
-import { loadConfig } from '../../config/load.js';
-import type { ImageLimits } from '../../pipeline/image/io.js';
-import type { LabelMap } from '../../pipeline/types.js';
+import type { ModelsConfig } from '../../config/schemas/models.js';
+import type { ImageLimits } from '../../core/image-io.js';
+import type { LabelMap } from '../../core/types.js';
 import type { Logger } from '../../util/logger.js';
 import { UserFacingError } from '../../util/errors.js';
-import type { HealthStatus } from '../types.js';
-import { activeCardName, getCard, modelsConfig, resolveModelFile } from './cards.js';
+import type { HealthStatus } from '../../core/health.js';
+import { activeCardName, getCard, resolveModelFile } from './cards.js';
 import { fetchModel, type DownloadProgress } from './download.js';
 import { OnnxSegmenter } from './onnx.js';
 import { RemoteSegmenter } from './remote.js';
@@ -18,23 +18,18 @@ export { OnnxSegmenter } from './onnx.js';
 export { RemoteSegmenter } from './remote.js';
 export { fetchModel, type DownloadProgress, type FetchModelOptions, type FetchModelResult } from './download.js';
 export { verifyModelFile, sha256File } from './hash.js';
-export { activeLabels, activeCardName, getCard, modelsConfig, resolveModelFile, managedModelPath, modelsDir, type ModelCard } from './cards.js';
+export { activeLabels, activeCardName, getCard, resolveModelFile, managedModelPath, modelsDir, type ModelCard } from './cards.js';
 
 export interface CreateSegmenterOptions {
   env: EnvSettings;
+  /** config/models.yaml: model cards, the default card, threads, the remote endpoint. */
+  models: ModelsConfig;
+  /** config/images.yaml limits, checked before a photo is decoded. */
+  limits: ImageLimits;
   /** Model card name; default SEGMENT_MODEL or config `models.default`. */
   card?: string;
   /** Model input size override (dynamic-shape models such as SegFormer), e.g. 384 for speed. */
   inputSize?: { width: number; height: number };
-  limits?: ImageLimits;
-}
-
-function imageLimits(): ImageLimits {
-  try {
-    return loadConfig({ sections: ['images'] }).images;
-  } catch {
-    return { maxPixels: 50_000_000, maxBytes: 50 * 1024 * 1024 };
-  }
 }
 
 /**
@@ -81,11 +76,11 @@ class AutoSegmenter implements Segmenter {
 }
 
 export function createSegmenter(opts: CreateSegmenterOptions): Segmenter {
-  const cfg = modelsConfig();
+  const cfg = opts.models;
   const name = opts.card ?? activeCardName(opts.env, cfg);
   const card = getCard(name, cfg);
-  const { file, managed } = resolveModelFile(name, card, opts.env);
-  const limits = opts.limits ?? imageLimits();
+  const { file, managed } = resolveModelFile(name, card, opts.env, cfg);
+  const limits = opts.limits;
   const remoteUrl = opts.env.segment?.remoteUrl ?? cfg.remote.url ?? undefined;
   const remote = remoteUrl ? new RemoteSegmenter(remoteUrl, card.labels, { timeoutMs: cfg.remote.timeoutMs, limits }) : undefined;
   const makeLocal = () =>
@@ -100,13 +95,12 @@ const background = new Map<string, Promise<void>>();
  * For `serve`: fetches the active model in the background when it is absent and no remote
  * segmenter is configured. Never blocks, never prompts; progress and failures go to the log.
  */
-export function ensureDefaultModelInBackground({ env, logger }: { env: EnvSettings; logger: Logger }): void {
+export function ensureDefaultModelInBackground({ env, models: cfg, logger }: { env: EnvSettings; models: ModelsConfig; logger: Logger }): void {
   let name: string;
   try {
-    const cfg = modelsConfig();
     name = activeCardName(env, cfg);
     const card = getCard(name, cfg);
-    const { file, managed } = resolveModelFile(name, card, env);
+    const { file, managed } = resolveModelFile(name, card, env, cfg);
     if (existsSync(file)) return;
     if (!managed) {
       logger.warn({ model: name, file }, 'segmentation model file not found; part-based edits are unavailable');

@@ -1,8 +1,8 @@
-import type { LabelMap } from '../../pipeline/types.js';
-import { decodeLabelMap } from '../../pipeline/labelmap.js';
-import { DEFAULT_LIMITS, inspectImage, type ImageLimits } from '../../pipeline/image/io.js';
+import type { LabelMap } from '../../core/types.js';
+import { decodeLabelMap } from '../../core/labelmap-png.js';
+import { DEFAULT_LIMITS, inspectImage, type ImageLimits } from '../../core/image-io.js';
 import { UserFacingError } from '../../util/errors.js';
-import type { HealthStatus } from '../types.js';
+import type { HealthStatus } from '../../core/health.js';
 import type { Segmenter } from './types.js';
 
 /**

@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
 import Keyv from 'keyv';
-import type { LabelMap } from '../../pipeline/types.js';
+import type { LabelMap } from '../../core/types.js';
 import type { Segmenter } from './types.js';
 
 const deflate = promisify(deflateRaw);

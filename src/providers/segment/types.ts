@@ -1,5 +1,5 @@
-import type { LabelMap } from '../../pipeline/types.js';
-import type { HealthCheck } from '../types.js';
+import type { LabelMap } from '../../core/types.js';
+import type { HealthCheck } from '../../core/health.js';
 
 export interface Segmenter extends HealthCheck {
   readonly name: string;

@@ -1,7 +1,7 @@
 import type { MessageKey } from '../../i18n/index.js';
 import { childLogger } from '../../util/logger.js';
-import type { HealthStatus } from '../types.js';
-import { LlmRefusalError, LlmUnavailableError } from './errors.js';
+import type { HealthStatus } from '../../core/health.js';
+import { LlmRefusalError, LlmUnavailableError } from '../../providers/llm/errors.js';
 import type { Planner, PlanRequest, PlanResult } from './types.js';
 
 /**

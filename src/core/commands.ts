@@ -1,4 +1,4 @@
-import type { MessageKey } from '../../i18n/index.js';
+import type { MessageKey } from '../i18n/index.js';
 
 /** The thesis wire format, kept for models fine-tuned on its data. */
 export type WireCommand = { command: string; paras: unknown[] };

@@ -1,16 +1,15 @@
-import type OpenAI from 'openai';
-import type { ChatCompletion, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { PromptsConfig } from '../../config/schemas/prompts.js';
-import { detectTextLocale, t } from '../../i18n/index.js';
-import type { CommandLanguage, Rejection } from '../../pipeline/commands/index.js';
+import type { HealthStatus } from '../../core/health.js';
+import type { Rejection } from '../../core/commands.js';
+import { detectTextLocale } from '../../i18n/index.js';
+import { ChatClient } from '../../providers/llm/chat.js';
+import { LlmRefusalError, LlmUnavailableError } from '../../providers/llm/errors.js';
+import type { ResolvedProfile } from '../../providers/llm/profiles.js';
+import type { ChatMessage, TokenUsage } from '../../providers/llm/types.js';
 import { childLogger } from '../../util/logger.js';
-import type { HealthStatus } from '../types.js';
-import { LlmRefusalError, LlmUnavailableError } from './errors.js';
-import type { ResolvedProfile } from './profiles.js';
+import type { CommandLanguage } from '../commands/index.js';
 import { buildPlanMessages, repairMessage } from './prompts.js';
-import { withRetries } from './retry.js';
-import { lazyClient } from './sdk.js';
-import { objectToWire, responseFormat, structuredItems } from './structured.js';
+import { objectToWire, structuredItems, structuredOutputSchema } from './structured.js';
 import type { Planner, PlanRequest, PlanResult } from './types.js';
 
 export interface OpenAIPlannerOptions {
@@ -20,6 +19,8 @@ export interface OpenAIPlannerOptions {
   maxRetryAfterMs: number;
   /** First backoff step for retries without Retry-After (tests make it small). */
   retryBaseDelayMs?: number;
+  /** The model client (default: a ChatClient for `profile`). */
+  client?: ChatClient;
 }
 
 /** Internal: the conversation must be rebuilt with the array prompt. */
@@ -35,39 +36,24 @@ interface Attempt {
   rejected: Rejection[];
 }
 
-/** An OpenAI-compatible chat model as planner: prompt → reply → extract → validate → (one repair) → merge. */
+/**
+ * An OpenAI-compatible chat model as planner: prompt → reply → extract → validate → (one repair)
+ * → merge. The model call itself (retries, Retry-After, errors) is the ChatClient's.
+ */
 export class OpenAIPlanner implements Planner {
   readonly name: string;
-  private readonly client: () => Promise<OpenAI>;
+  private readonly client: ChatClient;
   private readonly log = childLogger({ module: 'llm' });
   private structured: boolean;
 
   constructor(private readonly opts: OpenAIPlannerOptions) {
-    this.name = `${opts.profile.name}:${opts.profile.model}`;
+    this.client = opts.client ?? new ChatClient(opts.profile, { maxRetryAfterMs: opts.maxRetryAfterMs, retryBaseDelayMs: opts.retryBaseDelayMs });
+    this.name = this.client.name;
     this.structured = opts.profile.structuredOutput;
-    this.client = lazyClient({
-      apiKey: opts.profile.apiKey,
-      baseURL: opts.profile.baseURL,
-      timeout: opts.profile.timeoutMs,
-      maxRetries: 0, // withRetries() owns the policy
-    });
   }
 
-  async health(signal?: AbortSignal): Promise<HealthStatus> {
-    const started = Date.now();
-    const name = `llm:${this.name}`;
-    try {
-      await (await this.client()).models.list({ signal, timeout: Math.min(this.opts.profile.timeoutMs, 5000) });
-      return { name, state: 'ok', detail: t('en', 'plan.health_ok'), latencyMs: Date.now() - started };
-    } catch (err) {
-      // Some compatible servers have no /models: any HTTP answer but 401/403 still means "up".
-      const status = (err as { status?: number }).status;
-      if (typeof status === 'number' && status !== 401 && status !== 403 && status < 500) {
-        return { name, state: 'ok', detail: t('en', 'plan.health_ok'), latencyMs: Date.now() - started };
-      }
-      const detail = typeof status === 'number' ? `HTTP ${status}` : (err as Error).name;
-      return { name, state: 'down', detail: t('en', 'plan.health_down', { url: this.opts.profile.baseURL, detail }) };
-    }
+  health(signal?: AbortSignal): Promise<HealthStatus> {
+    return this.client.health(signal);
   }
 
   async plan(req: PlanRequest): Promise<PlanResult> {
@@ -82,7 +68,7 @@ export class OpenAIPlanner implements Planner {
   private async planOnce(req: PlanRequest): Promise<PlanResult> {
     const locale = req.locale ?? detectTextLocale(req.instruction);
     const { profile, prompts, language } = this.opts;
-    const usage = { promptTokens: 0, completionTokens: 0 };
+    const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
     let messages = buildPlanMessages({
       prompts,
       template: profile.promptTemplate,
@@ -118,7 +104,7 @@ export class OpenAIPlanner implements Planner {
     return this.result(better, true, usage);
   }
 
-  private result(a: Attempt, repaired: boolean, usage: { promptTokens: number; completionTokens: number }): PlanResult {
+  private result(a: Attempt, repaired: boolean, usage: TokenUsage): PlanResult {
     return {
       commands: this.opts.language.mergeAndSort(a.commands),
       rejected: a.rejected,
@@ -129,13 +115,11 @@ export class OpenAIPlanner implements Planner {
     };
   }
 
-  private async attempt(messages: ChatCompletionMessageParam[], req: PlanRequest, usage: { promptTokens: number; completionTokens: number }): Promise<Attempt> {
-    const completion = await this.complete(messages, req, usage);
-    const choice = completion.choices[0];
-    const message = choice?.message;
-    if (message?.refusal) throw new LlmRefusalError(message.refusal);
-    if (choice?.finish_reason === 'content_filter') throw new LlmRefusalError('content filter');
-    const raw = message?.content ?? '';
+  private async attempt(messages: ChatMessage[], req: PlanRequest, usage: TokenUsage): Promise<Attempt> {
+    const reply = await this.complete(messages, req, usage);
+    if (reply.refusal) throw new LlmRefusalError(reply.refusal);
+    if (reply.finishReason === 'content_filter') throw new LlmRefusalError('content filter');
+    const raw = reply.content;
     const { language } = this.opts;
     let items = this.structured ? structuredItems(raw, language) : undefined;
     let extractRejected: Rejection[] = [];
@@ -149,26 +133,14 @@ export class OpenAIPlanner implements Planner {
     return { raw, items, commands: validated.commands, rejected: [...extractRejected, ...validated.rejected] };
   }
 
-  private async complete(messages: ChatCompletionMessageParam[], req: PlanRequest, usage: { promptTokens: number; completionTokens: number }): Promise<ChatCompletion> {
-    const { profile } = this.opts;
-    const call = (structured: boolean) =>
-      withRetries(
-        async () =>
-          (await this.client()).chat.completions.create(
-            {
-              model: profile.model,
-              messages,
-              temperature: profile.temperature,
-              max_tokens: profile.maxTokens,
-              ...(structured ? { response_format: responseFormat(this.opts.language, req.labels) } : {}),
-            },
-            { signal: req.signal },
-          ),
-        { maxRetries: profile.maxRetries, maxRetryAfterMs: this.opts.maxRetryAfterMs, baseDelayMs: this.opts.retryBaseDelayMs, signal: req.signal },
-      );
-    let completion: ChatCompletion;
+  private async complete(messages: ChatMessage[], req: PlanRequest, usage: TokenUsage) {
+    let reply;
     try {
-      completion = await call(this.structured);
+      reply = await this.client.complete({
+        messages,
+        ...(this.structured ? { jsonSchema: structuredOutputSchema(this.opts.language, req.labels) } : {}),
+        signal: req.signal,
+      });
     } catch (err) {
       // A server without structured output answers 400 to response_format: plan with the thesis prompt from now on.
       if (!(err instanceof LlmUnavailableError) || err.reason !== 'bad_request' || !this.structured) throw err;
@@ -176,9 +148,9 @@ export class OpenAIPlanner implements Planner {
       this.structured = false;
       throw new StructuredUnsupported();
     }
-    usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
-    usage.completionTokens += completion.usage?.completion_tokens ?? 0;
-    return completion;
+    usage.promptTokens += reply.usage.promptTokens;
+    usage.completionTokens += reply.usage.completionTokens;
+    return reply;
   }
 }
 

@@ -1,13 +1,11 @@
-import type OpenAI from 'openai';
 import type { PromptsConfig } from '../../../config/schemas/prompts.js';
+import type { HealthStatus } from '../../../core/health.js';
 import { t, type Locale } from '../../../i18n/index.js';
-import type { CommandLanguage } from '../../../pipeline/commands/index.js';
+import type { ResolvedProfile } from '../../../providers/llm/profiles.js';
+import { VisionClient } from '../../../providers/llm/vision.js';
 import { childLogger } from '../../../util/logger.js';
-import type { HealthStatus } from '../../types.js';
-import type { ResolvedProfile } from '../profiles.js';
+import type { CommandLanguage } from '../../commands/index.js';
 import { fill, numberedLabels } from '../prompts.js';
-import { withRetries } from '../retry.js';
-import { lazyClient } from '../sdk.js';
 import { objectToWire } from '../structured.js';
 import type { Suggester, SuggestRequest, Suggestion } from '../types.js';
 
@@ -21,19 +19,6 @@ export interface VisionSuggesterOptions {
   maxRetryAfterMs: number;
   /** Answers when the vision model cannot (down, refusal, nothing valid). */
   fallback: Suggester;
-}
-
-/** A downscaled, upright JPEG data URL: vision models bill by pixels and see little more above ~768 px. */
-export async function imageDataUrl(image: Buffer, maxSide: number, quality: number): Promise<string> {
-  // Loaded here rather than at the top: importing the LLM module must stay cheap for the offline planner.
-  const { default: sharp } = await import('sharp');
-  const jpeg = await sharp(image, { failOn: 'none' })
-    .rotate()
-    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-    .flatten({ background: '#ffffff' })
-    .jpeg({ quality })
-    .toBuffer();
-  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 
 async function parseObject(text: string): Promise<unknown> {
@@ -58,13 +43,16 @@ function cleanSentence(s: unknown): string | undefined {
   return one ? one.slice(0, 200) : undefined;
 }
 
-/** Suggestions from a vision model (chat completions with an image content part). */
+/**
+ * Suggestions from a vision model: the prompt (commands and the photo's labels), the model's
+ * answer mapped to validated commands, and the heuristic suggestions when the model cannot help.
+ */
 export class VisionSuggester implements Suggester {
-  private readonly client: () => Promise<OpenAI>;
+  private readonly client: VisionClient;
   private readonly log = childLogger({ module: 'vision' });
 
   constructor(private readonly opts: VisionSuggesterOptions) {
-    this.client = lazyClient({ apiKey: opts.profile.apiKey, baseURL: opts.profile.baseURL, timeout: opts.profile.timeoutMs, maxRetries: 0 });
+    this.client = new VisionClient(opts.profile, { maxSide: opts.maxSide, jpegQuality: opts.jpegQuality, maxRetryAfterMs: opts.maxRetryAfterMs });
   }
 
   async health(): Promise<HealthStatus> {
@@ -83,40 +71,21 @@ export class VisionSuggester implements Suggester {
   }
 
   private async ask(req: SuggestRequest): Promise<Suggestion[]> {
-    const { profile, language, prompts } = this.opts;
+    const { language, prompts } = this.opts;
     const p = prompts.vision[req.locale];
-    const url = await imageDataUrl(req.image, this.opts.maxSide, this.opts.jpegQuality);
     const system = fill(p.system, {
       max: this.opts.maxSuggestions,
       commands: language.describeForPrompt(req.locale),
       labels: numberedLabels(req.labels),
     });
-    const completion = await withRetries(
-      async () =>
-        (await this.client()).chat.completions.create(
-          {
-            model: profile.model,
-            temperature: 0.4,
-            max_tokens: 700,
-            messages: [
-              { role: 'system', content: system.trim() },
-              {
-                role: 'user',
-                content: [
-                  { type: 'text', text: p.user },
-                  { type: 'image_url', image_url: { url, detail: 'low' } },
-                ],
-              },
-            ],
-            ...(profile.structuredOutput ? { response_format: { type: 'json_object' as const } } : {}),
-          },
-          { signal: req.signal },
-        ),
-      { maxRetries: Math.min(profile.maxRetries, 1), maxRetryAfterMs: this.opts.maxRetryAfterMs, signal: req.signal },
-    );
-    const message = completion.choices[0]?.message;
-    if (!message || message.refusal) return [];
-    const parsed = await parseObject(message.content ?? '');
+    const answer = await this.client.ask({ system: system.trim(), text: p.user, image: req.image, signal: req.signal });
+    if (answer.content === undefined) return [];
+    return this.toSuggestions(await parseObject(answer.content), req);
+  }
+
+  /** The model's answer (`{"suggestions": [...]}` or a bare array) → validated commands with their sentences. */
+  private toSuggestions(parsed: unknown, req: SuggestRequest): Suggestion[] {
+    const { language } = this.opts;
     const list = Array.isArray(parsed) ? parsed : (parsed as { suggestions?: unknown })?.suggestions;
     if (!Array.isArray(list)) return [];
     const out: Suggestion[] = [];

@@ -1,6 +1,6 @@
 import { t, type Locale, type MessageKey } from '../../../i18n/index.js';
-import type { CommandLanguage, WireCommand } from '../../../pipeline/commands/index.js';
-import type { HealthStatus } from '../../types.js';
+import type { CommandLanguage, WireCommand } from '../../commands/index.js';
+import type { HealthStatus } from '../../../core/health.js';
 import type { Suggester, SuggestRequest, Suggestion } from '../types.js';
 
 interface Idea {

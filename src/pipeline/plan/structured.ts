@@ -1,6 +1,6 @@
-import type { CommandLanguage, WireCommand } from '../../pipeline/commands/index.js';
+import type { CommandLanguage, WireCommand } from '../commands/index.js';
 import type { ParamRule } from '../../config/schemas/commands.js';
-import { WHOLE_IMAGE } from '../../pipeline/commands/index.js';
+import { WHOLE_IMAGE } from '../commands/index.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -50,11 +50,9 @@ export function commandsJsonSchema(language: CommandLanguage, labels: readonly s
   };
 }
 
-export function responseFormat(language: CommandLanguage, labels: readonly string[]) {
-  return {
-    type: 'json_schema' as const,
-    json_schema: { name: 'edit_commands', strict: true, schema: commandsJsonSchema(language, labels) },
-  };
+/** The schema a structured-output request carries (strict mode is the client's business). */
+export function structuredOutputSchema(language: CommandLanguage, labels: readonly string[]): { name: string; schema: JsonSchema } {
+  return { name: 'edit_commands', schema: commandsJsonSchema(language, labels) };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { UserFacingError } from '../../util/errors.js';
+import { UserFacingError } from '../util/errors.js';
 
 export interface ImageLimits {
   maxPixels: number;

@@ -1,13 +1,8 @@
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { loadConfig } from '../../config/load.js';
 import type { PlanPrompt, PromptsConfig } from '../../config/schemas/prompts.js';
 import type { Locale } from '../../i18n/index.js';
-import type { CommandLanguage } from '../../pipeline/commands/index.js';
+import type { CommandLanguage } from '../commands/index.js';
+import type { ChatMessage } from '../../providers/llm/types.js';
 import type { ChatTurn } from './types.js';
-
-export function loadPrompts(): PromptsConfig {
-  return loadConfig({ sections: ['prompts'] }).prompts;
-}
 
 /** Fills {name} placeholders; unknown ones stay visible so a broken template is noticed. */
 export function fill(template: string, params: Record<string, string | number>): string {
@@ -40,14 +35,14 @@ export interface PlanMessagesInput {
  * carries the photo's labels ("which parts does the photo have?" → numbered list), then the
  * thread's own history, then the instruction. `eval`/`dataset` reuse it for alpaca samples.
  */
-export function buildPlanMessages(input: PlanMessagesInput): ChatCompletionMessageParam[] {
+export function buildPlanMessages(input: PlanMessagesInput): ChatMessage[] {
   const p = planTemplate(input.prompts, input.template, input.locale);
   const system = fill(p.system, {
     commands: input.language.describeForPrompt(input.locale),
     format: input.structured ? p.formatObject : p.formatArray,
   });
   const labelAnswer = input.labels.length > 0 ? fill(p.labelsAnswer, { labels: numberedLabels(input.labels) }).trim() : p.labelsNone;
-  const messages: ChatCompletionMessageParam[] = [
+  const messages: ChatMessage[] = [
     { role: 'system', content: system.trim() },
     { role: 'user', content: p.labelsQuestion },
     { role: 'assistant', content: labelAnswer },

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Mask } from '../types.js';
+import type { Mask } from './types.js';
 
 /** SD WebUI convention: 8-bit grey PNG, white (255) = edit, black = keep. */
 export async function encodeMaskPng(mask: Mask): Promise<Buffer> {
