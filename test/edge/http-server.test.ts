@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HttpServer } from '../src/server/http.js';
-import { getLogger } from '../src/util/logger.js';
+import { HttpServer } from '../../src/server/http.js';
+import { getLogger } from '../../src/util/logger.js';
 
 let server: HttpServer;
 let port = 0;
