@@ -1,6 +1,7 @@
 import type { RouteHandler, RouteRequest, RouteResponse } from '../../server/http.js';
+import { loadConfig } from '../../config/load.js';
 import type { Logger } from '../../util/logger.js';
-import { decryptFeishu, safeEqualText, verifyFeishuSignature } from './crypto.js';
+import { decryptFeishu, isFreshTimestamp, safeEqualText, verifyFeishuSignature } from './crypto.js';
 
 export interface WebhookOptions {
   encryptKey?: string;
@@ -8,6 +9,10 @@ export interface WebhookOptions {
   /** Handles a verified, decrypted payload and resolves (fast) to the JSON to answer with. */
   dispatch(payload: Record<string, unknown>): Promise<unknown>;
   logger: Logger;
+  /** Signed requests older (or newer) than this are replays: 401. Default: config `bots.signatureMaxAgeSeconds` (300). */
+  signatureMaxAgeSeconds?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 const UNAUTHORIZED: RouteResponse = { status: 401, body: { error: 'unauthorized' } };
@@ -34,6 +39,8 @@ function payloadToken(payload: Record<string, unknown>): unknown {
  */
 export function createWebhookHandler(opts: WebhookOptions): RouteHandler {
   const { encryptKey, verificationToken, logger } = opts;
+  const maxAgeSeconds = opts.signatureMaxAgeSeconds ?? loadConfig({ sections: ['bots'] }).bots.signatureMaxAgeSeconds;
+  const now = opts.now ?? Date.now;
   return async (req) => {
     let outer: unknown;
     try {
@@ -82,6 +89,10 @@ export function createWebhookHandler(opts: WebhookOptions): RouteHandler {
       );
       if (!signed) {
         logger.warn({ path: req.path }, 'feishu webhook refused: bad signature');
+        return UNAUTHORIZED;
+      }
+      if (!isFreshTimestamp(header(req, 'x-lark-request-timestamp'), maxAgeSeconds, now())) {
+        logger.warn({ path: req.path, maxAgeSeconds }, 'feishu webhook refused: timestamp outside the replay window');
         return UNAUTHORIZED;
       }
     }
