@@ -111,11 +111,13 @@ describe('Feishu Open API paths built from event content', () => {
     expect(fake.server.requests.slice(before)).toEqual([]);
   });
 
-  it('encodes every path segment and refuses dot segments when replying and patching', async () => {
+  it('refuses message ids of another shape when replying and patching, and encodes every path segment', async () => {
     const before = fake.server.requests.length;
     const thread = { platform: 'feishu' as const, workspace: 't', channel: 'oc_1', thread: '..' };
-    await expect(adapter.send(thread, { text: 'hi', locale: 'en' })).rejects.toThrow(/dot path segment/);
-    await expect(adapter.update({ platform: 'feishu', channel: 'oc_1', thread: 'om_1', id: '%2e%2E' }, { text: 'hi', locale: 'en' })).rejects.toThrow(/dot path segment/);
+    await expect(adapter.send(thread, { text: 'hi', locale: 'en' })).rejects.toThrow(/unexpected shape/);
+    await expect(adapter.update({ platform: 'feishu', channel: 'oc_1', thread: 'om_1', id: 'om_1/../../x' }, { text: 'hi', locale: 'en' })).rejects.toThrow(/unexpected shape/);
+    expect(() => pathSegment('%2e%2E', 'x')).toThrow(/dot path segment/);
+    expect(() => pathSegment('', 'x')).toThrow(/dot path segment/);
     expect(fake.server.requests.slice(before).filter((r) => !r.path.includes('tenant_access_token'))).toEqual([]);
     expect(pathSegment('om_a/b?c#d', 'x')).toBe('om_a%2Fb%3Fc%23d');
     expect(FEISHU_RESOURCE_KEY.test('img_8d5181ca-0aed-40f0-b0d1-b1452132afbg')).toBe(true);

@@ -76,6 +76,12 @@ export function pathSegment(value: string, operation: string): string {
   return encodeURIComponent(value);
 }
 
+/** A message id for an Open API path: it must have the documented shape (event content is not trusted). */
+function messageIdSegment(messageId: string, operation: string): string {
+  if (!FEISHU_MESSAGE_ID.test(messageId)) throw new FeishuApiError(operation, undefined, 'refusing a message id of unexpected shape');
+  return pathSegment(messageId, operation);
+}
+
 /**
  * Feishu rejects an image part without a filename (234001), and the SDK's form encoder gives a bare
  * Buffer none; a stream with a `name` gets one. A fresh stream per attempt: a retry re-reads it.
@@ -148,7 +154,7 @@ export class FeishuAdapter implements ChatAdapter {
       this.withRetry('reply', async () => {
         try {
           const body = (await this.client.im.message.reply({
-            path: { message_id: pathSegment(thread.thread, 'reply') },
+            path: { message_id: messageIdSegment(thread.thread, 'reply') },
             data: { msg_type: 'interactive', content, reply_in_thread: this.topicThreads.get(thread.thread) ?? false, uuid },
           })) as OpenApiBody;
           return String(checked('reply', body).message_id ?? '');
@@ -182,7 +188,7 @@ export class FeishuAdapter implements ChatAdapter {
       this.pendingPatches.delete(message.id);
       await this.withRetry('patch', async () => {
         const body = (await this.client.im.message.patch({
-          path: { message_id: pathSegment(message.id, 'patch') },
+          path: { message_id: messageIdSegment(message.id, 'patch') },
           data: { content: JSON.stringify(entry.card) },
         })) as OpenApiBody;
         checked('patch', body);
@@ -245,7 +251,7 @@ export class FeishuAdapter implements ChatAdapter {
    */
   async imagesOfMessage(messageId: string): Promise<string[]> {
     try {
-      const body = (await this.client.im.message.get({ path: { message_id: pathSegment(messageId, 'get') } })) as OpenApiBody;
+      const body = (await this.client.im.message.get({ path: { message_id: messageIdSegment(messageId, 'get') } })) as OpenApiBody;
       const items = checked('get', body).items;
       const item = Array.isArray(items) ? (items[0] as { msg_type?: string; body?: { content?: string } } | undefined) : undefined;
       if (!item?.body?.content) return [];
@@ -266,7 +272,7 @@ export class FeishuAdapter implements ChatAdapter {
     if (known) return known;
     let root = messageId;
     try {
-      const body = (await this.client.im.message.get({ path: { message_id: pathSegment(messageId, 'get') } })) as OpenApiBody;
+      const body = (await this.client.im.message.get({ path: { message_id: messageIdSegment(messageId, 'get') } })) as OpenApiBody;
       const items = checked('get', body).items;
       const first = Array.isArray(items) ? (items[0] as Record<string, unknown> | undefined) : undefined;
       if (typeof first?.root_id === 'string' && first.root_id) root = first.root_id;
