@@ -9,7 +9,7 @@ import type { BotHandle } from '../../src/bots/types.js';
 import { HttpServer, type RouteRequest } from '../../src/server/http.js';
 import { UserFacingError } from '../../src/util/errors.js';
 import { getLogger } from '../../src/util/logger.js';
-import { APP_ID, APP_SECRET, messageEvent, signedRequest, startFakeFeishu, type FakeFeishu } from '../feishu/fake-feishu.js';
+import { APP_ID, APP_SECRET, cardActionEvent, messageEvent, signedRequest, startFakeFeishu, type FakeFeishu } from '../feishu/fake-feishu.js';
 import { solidPng, StubEngine } from '../feishu/stub-engine.js';
 
 const KEY = 'edge-encrypt-key';
@@ -52,6 +52,22 @@ describe('Feishu webhook replay window', () => {
 
   it('accepts one inside the five-minute default window', async () => {
     expect((await post(signedRequest(event('ev_recent'), { encryptKey: KEY, timestamp: String(nowS() - 240) }))).status).toBe(200);
+  });
+
+  it('answers 400 to an authentic message or card event whose message id has another shape', async () => {
+    const before = engine.messages.length + engine.actions.length;
+    const bad = [
+      messageEvent({ eventId: 'ev_bad_1', messageId: '../../auth/v3/x', chatType: 'p2p', messageType: 'text', content: { text: 'hi' } }),
+      messageEvent({ eventId: 'ev_bad_2', messageId: 'om_ok', rootId: 'om_1/../x', chatType: 'p2p', messageType: 'text', content: { text: 'hi' } }),
+      cardActionEvent({ eventId: 'ev_bad_3', messageId: 'om_1?x=1', value: { a: 'act_run_all' } }),
+      { schema: '2.0', header: { event_id: 'ev_bad_4', token: TOKEN, event_type: 'im.message.receive_v1' }, event: null },
+    ];
+    for (const payload of bad) {
+      const res = await post(signedRequest(payload, { encryptKey: KEY }));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^malformed event: /);
+    }
+    expect(engine.messages.length + engine.actions.length).toBe(before);
   });
 
   it('takes the window from its option (config bots.signatureMaxAgeSeconds by default)', async () => {
