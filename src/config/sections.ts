@@ -9,6 +9,7 @@ import { PromptsSchema } from './schemas/prompts.js';
 import { LlmSchema } from './schemas/llm.js';
 import { BackendsSchema } from './schemas/backends.js';
 import { EngineSchema } from './schemas/engine.js';
+import { BotsSchema } from './schemas/bots.js';
 
 /** Each section is one file `config/<name>.yaml`, validated by its schema. */
 export const SECTION_SCHEMAS = {
@@ -23,4 +24,5 @@ export const SECTION_SCHEMAS = {
   llm: LlmSchema,
   backends: BackendsSchema,
   engine: EngineSchema,
+  bots: BotsSchema,
 } as const;

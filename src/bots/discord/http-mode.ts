@@ -1,9 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { InteractionResponseType, InteractionType, MessageFlags, type APIInteraction } from 'discord.js';
+import { InteractionResponseType, MessageFlags } from 'discord.js';
 import type { HttpServer, RouteRequest } from '../../server/http.js';
 import { send } from '../../server/http.js';
 import type { Logger } from '../../util/logger.js';
 import { defersPrivately, viewFromApi, type InteractionHandler } from './interactions.js';
+import { parseInteraction } from './payload.js';
 import { verifyDiscordRequest } from './verify.js';
 import { loggableError } from './messenger.js';
 
@@ -22,16 +23,17 @@ export function registerInteractionsRoute(
     if (!verifyDiscordRequest(deps.publicKey, req.headers, req.body)) {
       return { status: 401, body: { error: 'invalid request signature' } };
     }
-    let raw: APIInteraction;
-    try {
-      raw = JSON.parse(req.body.toString('utf8')) as APIInteraction;
-    } catch {
-      return { status: 400, body: { error: 'body is not JSON' } };
+    const parsed = parseInteraction(req.body);
+    if (parsed.kind === 'ping') return { status: 200, body: { type: InteractionResponseType.Pong } };
+    if (parsed.kind === 'invalid') {
+      // Authentic but malformed: say what is wrong, without a stack (nothing failed on our side).
+      deps.logger.warn({ reason: parsed.error }, 'discord: malformed interaction refused');
+      return { status: 400, body: { error: parsed.error } };
     }
-    if (raw.type === InteractionType.Ping) return { status: 200, body: { type: InteractionResponseType.Pong } };
+    if (parsed.kind === 'unsupported') return { status: 400, body: { error: `unsupported interaction type ${parsed.type}` } };
     if (deps.isStopped()) return { status: 503, body: { error: 'shutting down' } };
 
-    const view = viewFromApi(raw);
+    const view = viewFromApi(parsed.interaction);
     if (!view) return { status: 400, body: { error: 'unsupported interaction' } };
     const ack =
       view.kind === 'component'

@@ -60,6 +60,29 @@ function checked(operation: string, body: OpenApiBody | null | undefined): Recor
 }
 
 /**
+ * Shapes of the ids that reach Open API paths, as documented: image_key "img_v3_…" / "img_8d51…g",
+ * file_key "file_v2_…", message_id "om_dc13…". Event content is not trusted to have them.
+ */
+export const FEISHU_RESOURCE_KEY = /^(?:img|file)_[A-Za-z0-9_-]{1,200}$/;
+export const FEISHU_MESSAGE_ID = /^om_[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * One Open API path segment. The SDK pastes path parameters into the URL as they are, so a value
+ * like "../../auth/v3/x" would reach another endpoint with our tenant token: every value is encoded,
+ * and the dot segments (which URL parsers resolve even when encoded) are refused.
+ */
+export function pathSegment(value: string, operation: string): string {
+  if (!value || /^(?:\.|%2e){1,2}$/i.test(value)) throw new FeishuApiError(operation, undefined, 'refusing an empty or dot path segment');
+  return encodeURIComponent(value);
+}
+
+/** A message id for an Open API path: it must have the documented shape (event content is not trusted). */
+function messageIdSegment(messageId: string, operation: string): string {
+  if (!FEISHU_MESSAGE_ID.test(messageId)) throw new FeishuApiError(operation, undefined, 'refusing a message id of unexpected shape');
+  return pathSegment(messageId, operation);
+}
+
+/**
  * Feishu rejects an image part without a filename (234001), and the SDK's form encoder gives a bare
  * Buffer none; a stream with a `name` gets one. A fresh stream per attempt: a retry re-reads it.
  */
@@ -131,7 +154,7 @@ export class FeishuAdapter implements ChatAdapter {
       this.withRetry('reply', async () => {
         try {
           const body = (await this.client.im.message.reply({
-            path: { message_id: thread.thread },
+            path: { message_id: messageIdSegment(thread.thread, 'reply') },
             data: { msg_type: 'interactive', content, reply_in_thread: this.topicThreads.get(thread.thread) ?? false, uuid },
           })) as OpenApiBody;
           return String(checked('reply', body).message_id ?? '');
@@ -165,7 +188,7 @@ export class FeishuAdapter implements ChatAdapter {
       this.pendingPatches.delete(message.id);
       await this.withRetry('patch', async () => {
         const body = (await this.client.im.message.patch({
-          path: { message_id: message.id },
+          path: { message_id: messageIdSegment(message.id, 'patch') },
           data: { content: JSON.stringify(entry.card) },
         })) as OpenApiBody;
         checked('patch', body);
@@ -212,10 +235,14 @@ export class FeishuAdapter implements ChatAdapter {
 
   /** Downloads an image of a received message (message-resource API, type=image). */
   async downloadImage(messageId: string, imageKey: string): Promise<Buffer> {
+    if (!FEISHU_MESSAGE_ID.test(messageId) || !FEISHU_RESOURCE_KEY.test(imageKey)) {
+      this.logger.warn({ messageId: messageId.slice(0, 80), imageKey: imageKey.slice(0, 80) }, 'feishu image key or message id of unexpected shape; not downloading');
+      throw new UserFacingError('feishu.image_unavailable');
+    }
     let resource: Awaited<ReturnType<lark.Client['im']['messageResource']['get']>>;
     try {
       resource = await this.client.im.messageResource.get({
-        path: { message_id: messageId, file_key: imageKey },
+        path: { message_id: pathSegment(messageId, 'download'), file_key: pathSegment(imageKey, 'download') },
         params: { type: 'image' },
       });
     } catch (err) {
@@ -231,7 +258,7 @@ export class FeishuAdapter implements ChatAdapter {
    */
   async imagesOfMessage(messageId: string): Promise<string[]> {
     try {
-      const body = (await this.client.im.message.get({ path: { message_id: messageId } })) as OpenApiBody;
+      const body = (await this.client.im.message.get({ path: { message_id: messageIdSegment(messageId, 'get') } })) as OpenApiBody;
       const items = checked('get', body).items;
       const item = Array.isArray(items) ? (items[0] as { msg_type?: string; body?: { content?: string } } | undefined) : undefined;
       if (!item?.body?.content) return [];
@@ -252,7 +279,7 @@ export class FeishuAdapter implements ChatAdapter {
     if (known) return known;
     let root = messageId;
     try {
-      const body = (await this.client.im.message.get({ path: { message_id: messageId } })) as OpenApiBody;
+      const body = (await this.client.im.message.get({ path: { message_id: messageIdSegment(messageId, 'get') } })) as OpenApiBody;
       const items = checked('get', body).items;
       const first = Array.isArray(items) ? (items[0] as Record<string, unknown> | undefined) : undefined;
       if (typeof first?.root_id === 'string' && first.root_id) root = first.root_id;

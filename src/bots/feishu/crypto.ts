@@ -29,6 +29,15 @@ export function verifyFeishuSignature(
   return safeEqualHex(feishuSignature(timestamp, nonce, encryptKey, rawBody), signature);
 }
 
+/**
+ * Whether X-Lark-Request-Timestamp (Unix seconds) is within `maxAgeSeconds` of our clock, in either
+ * direction. A validly signed request outside the window is a replay.
+ */
+export function isFreshTimestamp(timestamp: string | undefined, maxAgeSeconds: number, nowMs = Date.now()): boolean {
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
+  return Math.abs(nowMs / 1000 - Number(timestamp)) <= maxAgeSeconds;
+}
+
 /** Constant-time comparison, so a forged signature learns nothing from response timing. */
 export function safeEqualHex(expected: string, given: string): boolean {
   const a = Buffer.from(expected, 'utf8');

@@ -1,6 +1,8 @@
 import type { RouteHandler, RouteRequest, RouteResponse } from '../../server/http.js';
+import { z } from 'zod';
+import { loadConfig } from '../../config/load.js';
 import type { Logger } from '../../util/logger.js';
-import { decryptFeishu, safeEqualText, verifyFeishuSignature } from './crypto.js';
+import { decryptFeishu, isFreshTimestamp, safeEqualText, verifyFeishuSignature } from './crypto.js';
 
 export interface WebhookOptions {
   encryptKey?: string;
@@ -8,9 +10,43 @@ export interface WebhookOptions {
   /** Handles a verified, decrypted payload and resolves (fast) to the JSON to answer with. */
   dispatch(payload: Record<string, unknown>): Promise<unknown>;
   logger: Logger;
+  /** Signed requests older (or newer) than this are replays: 401. Default: config `bots.signatureMaxAgeSeconds` (300). */
+  signatureMaxAgeSeconds?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 const UNAUTHORIZED: RouteResponse = { status: 401, body: { error: 'unauthorized' } };
+
+/** Documented message ids ("om_dc13…"): they end up in Open API paths (reply, patch, resources). */
+const messageId = z.string().regex(/^om_[A-Za-z0-9_-]{1,200}$/, 'a message id (om_…)');
+const optionalMessageId = z.union([z.literal(''), messageId]).nullish();
+
+/** The ids of the events we handle that later shape Open API paths; everything else stays open. */
+const MessageEventSchema = z.looseObject({
+  message: z.looseObject({ message_id: messageId, root_id: optionalMessageId, parent_id: optionalMessageId }),
+});
+const CardActionSchema = z.looseObject({
+  context: z.looseObject({ open_message_id: messageId }).optional(),
+  open_message_id: messageId.optional(),
+});
+
+/**
+ * Why an authentic event cannot be handled, or undefined when it can: a message or card event whose
+ * ids do not have their documented shape. Other event types pass through to the SDK.
+ */
+function malformed(payload: Record<string, unknown>): string | undefined {
+  const header = isRecord(payload.header) ? payload.header : undefined;
+  const eventType = header?.event_type;
+  const event = payload.event;
+  let result: { success: boolean; error?: z.ZodError } | undefined;
+  if (eventType === 'im.message.receive_v1') result = MessageEventSchema.safeParse(event);
+  else if (eventType === 'card.action.trigger') result = CardActionSchema.safeParse(event);
+  else if (!header && (payload.action !== undefined || payload.open_message_id !== undefined)) result = CardActionSchema.safeParse(payload); // v1 card callback
+  if (!result || result.success) return undefined;
+  const issue = result.error?.issues[0];
+  return `malformed event: ${issue?.path.map(String).join('.') || 'event'}: ${issue?.message ?? 'unexpected shape'}`.slice(0, 200);
+}
 
 function header(req: RouteRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -34,6 +70,8 @@ function payloadToken(payload: Record<string, unknown>): unknown {
  */
 export function createWebhookHandler(opts: WebhookOptions): RouteHandler {
   const { encryptKey, verificationToken, logger } = opts;
+  const maxAgeSeconds = opts.signatureMaxAgeSeconds ?? loadConfig({ sections: ['bots'] }).bots.signatureMaxAgeSeconds;
+  const now = opts.now ?? Date.now;
   return async (req) => {
     let outer: unknown;
     try {
@@ -84,10 +122,21 @@ export function createWebhookHandler(opts: WebhookOptions): RouteHandler {
         logger.warn({ path: req.path }, 'feishu webhook refused: bad signature');
         return UNAUTHORIZED;
       }
+      if (!isFreshTimestamp(header(req, 'x-lark-request-timestamp'), maxAgeSeconds, now())) {
+        logger.warn({ path: req.path, maxAgeSeconds }, 'feishu webhook refused: timestamp outside the replay window');
+        return UNAUTHORIZED;
+      }
     }
     if (!tokenOk) {
       logger.warn({ path: req.path }, 'feishu webhook refused: wrong verification token');
       return UNAUTHORIZED;
+    }
+
+    const problem = malformed(payload);
+    if (problem) {
+      // Authentic but unusable: say what is wrong, without a stack (nothing failed on our side).
+      logger.warn({ path: req.path, reason: problem }, 'feishu webhook refused: malformed event');
+      return { status: 400, body: { error: problem } };
     }
 
     const result = await opts.dispatch(payload);

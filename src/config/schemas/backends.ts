@@ -4,11 +4,11 @@ export const GENERATIVE_BACKENDS = ['sd-webui', 'openai'] as const;
 export type GenerativeBackendName = (typeof GENERATIVE_BACKENDS)[number];
 
 /** Image backends: the generative fallback chain and per-backend settings (URLs and keys come from the environment). */
-export const BackendsSchema = z.object({
+export const BackendsSchema = z.strictObject({
   /** Tried in order; backends that are not configured (no URL / key in the environment) are skipped. */
   chain: z.array(z.enum(GENERATIVE_BACKENDS)).min(1).default(['sd-webui', 'openai']),
   sdWebui: z
-    .object({
+    .strictObject({
       /** Long side of the crop sent to SD WebUI (multiple of 64). */
       workingSize: z.number().int().min(256).max(2048).multipleOf(64).default(512),
       timeoutMs: z.number().int().positive().default(180_000),
@@ -16,7 +16,7 @@ export const BackendsSchema = z.object({
       progressIntervalMs: z.number().int().positive().default(1_000),
       /** ReActor (roop successor) always-on script name and swap model. */
       reactor: z
-        .object({
+        .strictObject({
           script: z.string().default('reactor'),
           model: z.string().default('inswapper_128.onnx'),
           restoreFace: z.string().default('CodeFormer'),
@@ -26,7 +26,7 @@ export const BackendsSchema = z.object({
     })
     .prefault({}),
   openai: z
-    .object({
+    .strictObject({
       model: z.enum(['gpt-image-1', 'dall-e-2']).default('gpt-image-1'),
       /** gpt-image-1 quality. */
       quality: z.enum(['low', 'medium', 'high', 'auto']).default('medium'),

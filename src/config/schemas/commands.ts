@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
-const localized = z.object({ en: z.string().min(1), 'zh-CN': z.string().min(1) });
+const localized = z.strictObject({ en: z.string().min(1), 'zh-CN': z.string().min(1) });
 
 /** One positional parameter of a command in the wire format `{"command", "paras": [...]}`. */
 export const ParamRuleSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     name: z.string().min(1),
     type: z.literal('labels'),
     optional: z.boolean().default(false),
@@ -13,7 +13,7 @@ export const ParamRuleSchema = z.discriminatedUnion('type', [
     minItems: z.number().int().min(0).default(1),
     maxItems: z.number().int().min(1).default(18),
   }),
-  z.object({
+  z.strictObject({
     name: z.string().min(1),
     type: z.literal('string'),
     optional: z.boolean().default(false),
@@ -21,7 +21,7 @@ export const ParamRuleSchema = z.discriminatedUnion('type', [
     minLength: z.number().int().min(0).default(1),
     maxLength: z.number().int().min(1).default(1000),
   }),
-  z.object({
+  z.strictObject({
     name: z.string().min(1),
     type: z.literal('number'),
     optional: z.boolean().default(false),
@@ -30,20 +30,20 @@ export const ParamRuleSchema = z.discriminatedUnion('type', [
     min: z.number().optional(),
     max: z.number().optional(),
   }),
-  z.object({
+  z.strictObject({
     name: z.string().min(1),
     type: z.literal('enum'),
     optional: z.boolean().default(false),
     default: z.string().optional(),
     values: z.array(z.string().min(1)).min(1),
   }),
-  z.object({
+  z.strictObject({
     name: z.string().min(1),
     type: z.literal('color'),
     optional: z.boolean().default(false),
     default: z.string().optional(),
   }),
-  z.object({
+  z.strictObject({
     name: z.string().min(1),
     type: z.literal('boolean'),
     optional: z.boolean().default(false),
@@ -52,7 +52,7 @@ export const ParamRuleSchema = z.discriminatedUnion('type', [
 ]);
 export type ParamRule = z.infer<typeof ParamRuleSchema>;
 
-export const CommandRuleSchema = z.object({
+export const CommandRuleSchema = z.strictObject({
   description: localized,
   /** Which executor runs it: a generative image backend, a local sharp operation, or nothing (text only). */
   executor: z.enum(['generative', 'local', 'text']),
@@ -72,7 +72,7 @@ export const CommandRuleSchema = z.object({
 export type CommandRule = z.infer<typeof CommandRuleSchema>;
 
 export const CommandsSchema = z
-  .object({
+  .strictObject({
     /** Separator used when prompts of merged commands are joined. */
     joinWith: z.string().default(', '),
     commands: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case command name'), CommandRuleSchema),

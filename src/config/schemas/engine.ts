@@ -4,7 +4,7 @@ const seconds = z.number().int().positive();
 
 /** Conversation engine: state lifetimes, who may press buttons, job queue limits. */
 export const EngineSchema = z
-  .object({
+  .strictObject({
     /** Key prefix of every engine record in the state store (lets several apps share one Redis). */
     namespace: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, "_" or "-"').default('cie'),
     /** What happens when the persistent store cannot be opened at start: stop with a clear error, or run on memory with a loud warning. */
@@ -26,7 +26,7 @@ export const EngineSchema = z
     /** Default locale of a thread when neither the platform nor the text tells. */
     defaultLocale: z.enum(['en', 'zh-CN']).default('en'),
     jobs: z
-      .object({
+      .strictObject({
         /** A job running longer than this is stopped and reported with a Retry button. */
         timeoutSeconds: seconds.default(300),
         /** Parallel jobs per backend lane; `default` applies to lanes not listed. */
@@ -42,7 +42,7 @@ export const EngineSchema = z
          * instances share jobs; `concurrency` then holds across all of them.
          */
         queue: z
-          .object({
+          .strictObject({
             /** auto: BullMQ when REDIS_URL is set and the state store is Redis; memory: always in-process. */
             kind: z.enum(['auto', 'memory']).default('auto'),
             /** Jobs one instance runs at once per lane (default: the lane's whole concurrency). */
@@ -59,6 +59,5 @@ export const EngineSchema = z
           .prefault({}),
       })
       .prefault({}),
-  })
-  .strict();
+  });
 export type EngineConfig = z.infer<typeof EngineSchema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Limits applied to every incoming photo, before anything else touches it. */
-export const ImagesSchema = z.object({
+export const ImagesSchema = z.strictObject({
   /** Largest accepted photo in pixels (decompression bombs are refused before decoding). */
   maxPixels: z.number().int().positive().default(50_000_000),
   /** Largest accepted file in bytes. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Synonyms map what people and models write ("shirt", "T恤", "背景") to canonical labels of any
  * segmentation model. Matching ignores case, spaces, underscores and hyphens.
  */
-export const LabelsSchema = z.object({
+export const LabelsSchema = z.strictObject({
   /** Canonical label → words that mean it (English and Chinese). */
   synonyms: z.record(z.string().min(1), z.array(z.string().min(1))),
   /** Group words ("clothes", "衣服", "legs") → several canonical labels. */
@@ -12,6 +12,6 @@ export const LabelsSchema = z.object({
   /** Words that mean the whole image ("*"), accepted by commands whose labels rule has allowAll. */
   wholeImage: z.array(z.string().min(1)).default(['*']),
   /** Localised display names for labels, shown to users. */
-  display: z.record(z.string().min(1), z.object({ en: z.string(), 'zh-CN': z.string() })).default({}),
+  display: z.record(z.string().min(1), z.strictObject({ en: z.string(), 'zh-CN': z.string() })).default({}),
 });
 export type LabelsConfig = z.infer<typeof LabelsSchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** One OpenAI-compatible server + model + how to prompt it. */
 export const LlmProfileSchema = z
-  .object({
+  .strictObject({
     baseURL: z.url().optional(),
     model: z.string().min(1),
     /** Name of the environment variable holding the key (never the key itself). */
@@ -18,17 +18,16 @@ export const LlmProfileSchema = z
     /** Price per 1,000 prompt / completion tokens (any currency), for `eval` cost figures. */
     pricePer1kInput: z.number().min(0).optional(),
     pricePer1kOutput: z.number().min(0).optional(),
-  })
-  .strict();
+  });
 export type LlmProfile = z.infer<typeof LlmProfileSchema>;
 
 export const LlmSchema = z
-  .object({
+  .strictObject({
     default: z.string().min(1).default('openai'),
     profiles: z.record(z.string().regex(/^[a-z0-9_.-]+$/i, 'a profile name of letters, digits, ".", "_" or "-"'), LlmProfileSchema),
     maxRetryAfterMs: z.number().int().min(0).default(20_000),
     vision: z
-      .object({
+      .strictObject({
         profile: z.string().min(1).default('openai'),
         model: z.string().min(1).nullish(),
         maxSide: z.number().int().min(64).max(2048).default(768),
@@ -36,10 +35,8 @@ export const LlmSchema = z
         maxSuggestions: z.number().int().min(1).max(10).default(4),
         timeoutMs: z.number().int().positive().default(45_000),
       })
-      .strict()
       .default({ profile: 'openai', model: null, maxSide: 768, jpegQuality: 82, maxSuggestions: 4, timeoutMs: 45_000 }),
   })
-  .strict()
   .refine((c) => Object.prototype.hasOwnProperty.call(c.profiles, c.default), {
     message: 'expected "default" to name one of the profiles',
     path: ['default'],

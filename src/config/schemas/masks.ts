@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-export const MasksSchema = z.object({
+export const MasksSchema = z.strictObject({
   optimize: z.boolean().default(true),
   erode: z
-    .object({
+    .strictObject({
       labels: z.array(z.string().min(1)).default(['Hair', 'Upper-clothes', 'Dress']),
       widthDivisor: z.number().positive().default(80),
       strength: z.record(z.string().min(1), z.number().int().min(0)).default({}),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 const Rgb = z.tuple([z.number(), z.number(), z.number()]);
 
 /** Everything the runner needs to know about one segmentation model. */
-export const ModelCardSchema = z.object({
+export const ModelCardSchema = z.strictObject({
   description: z.string().default(''),
   /** File name inside DATA_DIR/models. */
   file: z.string().min(1).regex(/^[^/\\]+$/, 'a file name without folders'),
@@ -13,7 +13,7 @@ export const ModelCardSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256').nullish(),
   size: z.number().int().positive().nullish(),
   licence: z.string().optional(),
-  input: z.object({
+  input: z.strictObject({
     name: z.string().min(1),
     width: z.number().int().min(8).max(4096),
     height: z.number().int().min(8).max(4096),
@@ -23,7 +23,7 @@ export const ModelCardSchema = z.object({
     mean: Rgb.default([0, 0, 0]),
     std: Rgb.default([1, 1, 1]),
   }),
-  output: z.object({
+  output: z.strictObject({
     name: z.string().min(1),
     layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
     /** Only argmax is taken, so activations never change the result; kept to document the model. */
@@ -34,11 +34,11 @@ export const ModelCardSchema = z.object({
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
 export const ModelsSchema = z
-  .object({
+  .strictObject({
     default: z.string().min(1),
     threads: z.number().int().min(1).max(64).default(2),
     remote: z
-      .object({ url: z.url().nullish(), timeoutMs: z.number().int().positive().default(30_000) })
+      .strictObject({ url: z.url().nullish(), timeoutMs: z.number().int().positive().default(30_000) })
       .default({ url: null, timeoutMs: 30_000 }),
     cards: z.record(z.string().regex(/^[a-z0-9_.-]+$/i), ModelCardSchema),
   })

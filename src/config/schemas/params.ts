@@ -11,7 +11,7 @@ const SourceOrderSchema = z
  * Per-parameter source priority for backend requests (thesis algorithm 8): the first source in
  * the order that sets a parameter wins.
  */
-export const ParamsSchema = z.object({
+export const ParamsSchema = z.strictObject({
   default: SourceOrderSchema.default(['command', 'user', 'template', 'defaults']),
   perParam: z.record(z.string().min(1), SourceOrderSchema).default({}),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 const PlanPromptSchema = z
-  .object({
+  .strictObject({
     /** System prompt; {commands} and {format} are filled in. */
     system: z.string().min(1),
     /** Answer format when the server has no structured output: a JSON array (thesis wire format). */
@@ -14,19 +14,17 @@ const PlanPromptSchema = z
     labelsNone: z.string().min(1),
     /** The repair round's message; {reasons} lists why the first answer was rejected. */
     repair: z.string().min(1),
-  })
-  .strict();
+  });
 export type PlanPrompt = z.infer<typeof PlanPromptSchema>;
 
-const VisionPromptSchema = z.object({ system: z.string().min(1), user: z.string().min(1) }).strict();
+const VisionPromptSchema = z.strictObject({ system: z.string().min(1), user: z.string().min(1) });
 export type VisionPrompt = z.infer<typeof VisionPromptSchema>;
 
 export const PromptsSchema = z
-  .object({
+  .strictObject({
     templates: z
-      .record(z.string().min(1), z.object({ en: PlanPromptSchema, 'zh-CN': PlanPromptSchema }).strict())
+      .record(z.string().min(1), z.strictObject({ en: PlanPromptSchema, 'zh-CN': PlanPromptSchema }))
       .refine((t) => Object.keys(t).length > 0, { message: 'expected at least one template' }),
-    vision: z.object({ en: VisionPromptSchema, 'zh-CN': VisionPromptSchema }).strict(),
-  })
-  .strict();
+    vision: z.strictObject({ en: VisionPromptSchema, 'zh-CN': VisionPromptSchema }),
+  });
 export type PromptsConfig = z.infer<typeof PromptsSchema>;

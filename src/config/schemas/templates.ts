@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** A ControlNet unit attached to an SD WebUI request (structure preservation, as in the thesis). */
-export const ControlNetUnitSchema = z.object({
+export const ControlNetUnitSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Preprocessor, e.g. "canny". */
   module: z.string().min(1),
@@ -23,7 +23,7 @@ export type ControlNetUnit = z.infer<typeof ControlNetUnitSchema>;
  * One generative template. `params` are backend request parameters (SD WebUI names) that enter
  * resolveParams as the "template" source; `region` says which part of the photo the backend edits.
  */
-export const TemplateSchema = z.object({
+export const TemplateSchema = z.strictObject({
   description: z.string().optional(),
   /** mask: the command's labels; face: the Face label; whole: the entire photo. */
   region: z.enum(['mask', 'face', 'whole']).default('mask'),
@@ -43,13 +43,13 @@ export const TemplateSchema = z.object({
 });
 export type Template = z.infer<typeof TemplateSchema>;
 
-export const TemplatesSchema = z.object({
+export const TemplatesSchema = z.strictObject({
   /** Parameters every template starts from (the "defaults" source of resolveParams). */
   defaults: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   templates: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case template name'), TemplateSchema).default({}),
   /** Local operations: feather radius as a fraction of the photo's longer side. */
   local: z
-    .object({
+    .strictObject({
       feather: z.number().min(0).max(0.02).default(0.003),
       /** Blur sigma at strength 100, as a fraction of the photo's longer side. */
       blurSigmaAt100: z.number().positive().max(0.1).default(0.012),
