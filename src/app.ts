@@ -47,10 +47,10 @@ const BOTS: { name: string; enabled: (e: EnvSettings) => boolean; create: (e: En
   {
     name: 'discord',
     enabled: (e) => Boolean(e.discord.token || (e.discord.publicKey && e.discord.appId)),
-    create: (e, c, log) => createDiscordBot(e.discord, { maxDownloadBytes: c.images.maxBytes }, log),
+    create: (e, c, log) => createDiscordBot(e.discord, { maxDownloadBytes: c.images.maxBytes, signatureMaxAgeSeconds: c.bots.signatureMaxAgeSeconds }, log),
   },
-  { name: 'slack', enabled: (e) => Boolean(e.slack.botToken && (e.slack.appToken || e.slack.signingSecret)), create: (e, _c, log) => createSlackBot(e.slack, log) },
-  { name: 'feishu', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret), create: (e, _c, log) => createFeishuBot(e.feishu, log) },
+  { name: 'slack', enabled: (e) => Boolean(e.slack.botToken && (e.slack.appToken || e.slack.signingSecret)), create: (e, c, log) => createSlackBot(e.slack, c.bots, log) },
+  { name: 'feishu', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret), create: (e, c, log) => createFeishuBot(e.feishu, c.bots, log) },
 ];
 
 /**

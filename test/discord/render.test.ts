@@ -96,8 +96,8 @@ describe('verifyDiscordRequest', () => {
     const key = discordPublicKey('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
     const now = Date.now();
     const ts = String(Math.floor(now / 1000));
-    expect(verifyDiscordRequest(key, {}, Buffer.from('{}'), now)).toBe(false);
-    expect(verifyDiscordRequest(key, { 'x-signature-ed25519': 'nothex', 'x-signature-timestamp': ts }, Buffer.from('{}'), now)).toBe(false);
-    expect(verifyDiscordRequest(key, { 'x-signature-ed25519': 'ab'.repeat(64), 'x-signature-timestamp': 'soon' }, Buffer.from('{}'), now)).toBe(false);
+    expect(verifyDiscordRequest(key, {}, Buffer.from('{}'), 300, now)).toBe(false);
+    expect(verifyDiscordRequest(key, { 'x-signature-ed25519': 'nothex', 'x-signature-timestamp': ts }, Buffer.from('{}'), 300, now)).toBe(false);
+    expect(verifyDiscordRequest(key, { 'x-signature-ed25519': 'ab'.repeat(64), 'x-signature-timestamp': 'soon' }, Buffer.from('{}'), 300, now)).toBe(false);
   });
 });

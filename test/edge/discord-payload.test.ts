@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { HttpServer } from '../../src/server/http.js';
 import { getLogger } from '../../src/util/logger.js';
-import { startDiscordBot } from '../../src/bots/discord/index.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { parseInteraction } from '../../src/bots/discord/payload.js';
-import type { BotHandle } from '../../src/bots/types.js';
 import { APP_ID, FakeDiscord } from '../discord/fake-discord.js';
 import { StubEngine } from '../discord/stub-engine.js';
 import { PUBLIC, signed } from '../discord/signing.js';
@@ -12,7 +11,7 @@ import { PUBLIC, signed } from '../discord/signing.js';
 /** Correctly signed bodies that are not well-formed interactions: 400, never 500, never a REST call. */
 describe('Discord HTTP interactions: malformed but authentic payloads', () => {
   let fake: FakeDiscord;
-  let bot: BotHandle;
+  let bot: TestBot;
   let http: HttpServer;
   let endpoint: string;
   const engine = new StubEngine();
@@ -21,7 +20,7 @@ describe('Discord HTTP interactions: malformed but authentic payloads', () => {
     fake = await new FakeDiscord().start();
     http = new HttpServer();
     const env = readEnv({ DISCORD_PUBLIC_KEY: PUBLIC, DISCORD_APP_ID: APP_ID, DISCORD_API_URL: fake.apiUrl });
-    bot = await startDiscordBot({ env, engine, http, logger: getLogger() });
+    bot = await startTestBot('discord', { env, engine, http, logger: getLogger() });
     endpoint = `http://127.0.0.1:${(await http.listen('127.0.0.1', 0)).port}/discord/interactions`;
   });
 

@@ -3,9 +3,8 @@ import { readEnv } from '../../src/config/env.js';
 import { isFreshTimestamp } from '../../src/bots/feishu/crypto.js';
 import { FeishuAdapter, FEISHU_RESOURCE_KEY, pathSegment } from '../../src/bots/feishu/adapter.js';
 import { createLarkClient } from '../../src/bots/feishu/client.js';
-import { startFeishuBot } from '../../src/bots/feishu/index.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createWebhookHandler } from '../../src/bots/feishu/webhook.js';
-import type { BotHandle } from '../../src/bots/types.js';
 import { HttpServer, type RouteRequest } from '../../src/server/http.js';
 import { UserFacingError } from '../../src/util/errors.js';
 import { getLogger } from '../../src/util/logger.js';
@@ -18,7 +17,7 @@ const nowS = () => Math.floor(Date.now() / 1000);
 
 describe('Feishu webhook replay window', () => {
   let fake: FakeFeishu;
-  let bot: BotHandle;
+  let bot: TestBot;
   let http: HttpServer;
   let base = '';
   const engine = new StubEngine();
@@ -27,7 +26,7 @@ describe('Feishu webhook replay window', () => {
     fake = await startFakeFeishu();
     http = new HttpServer();
     const env = readEnv({ FEISHU_APP_ID: APP_ID, FEISHU_APP_SECRET: APP_SECRET, FEISHU_DOMAIN: fake.url, FEISHU_MODE: 'webhook', FEISHU_ENCRYPT_KEY: KEY, FEISHU_VERIFICATION_TOKEN: TOKEN });
-    bot = await startFeishuBot({ env, engine, http, logger: getLogger() });
+    bot = await startTestBot('feishu', { env, engine, http, logger: getLogger() });
     base = `http://127.0.0.1:${(await http.listen('127.0.0.1', 0)).port}`;
   });
 

@@ -85,8 +85,6 @@ const ALLOWED_CALLS = [
 // ---------------------------------------------------------------- arbitraries
 
 const ROUTES = ['/slack/events', '/discord/interactions', '/feishu/events', '/feishu/card', '/healthz', '/readyz', '/metrics', '/', '/api/events', '/api/images/x', '/api/message', '/api/action', '/api/status'];
-/** The playground's POST handlers wait for the lead's playground work (issue 21, second part). */
-const PLAYGROUND_POSTS = new Set(['/api/message', '/api/action']);
 const PATH_SYNTAX = ['../', '..', '%2e%2e/', '%2F', '/', '?x=', '#', '\\', '%00', '//evil.example/', ' ', '@'];
 
 const junkText = fc.string({ maxLength: 24 });
@@ -256,7 +254,7 @@ const specArb: fc.Arbitrary<Spec> = fc
     }
     const route = { slack: '/slack/events', discord: '/discord/interactions', feishu: r.path === '/feishu/card' ? '/feishu/card' : '/feishu/events', none: r.path }[r.platform];
     const method = r.platform === 'none' ? r.method : 'POST';
-    const path = r.platform !== 'none' || !(PLAYGROUND_POSTS.has(r.path) && r.method === 'POST') ? route : '/healthz';
+    const path = route;
     const contentType = r.contentType !== 'auto' ? String(r.contentType) : body.startsWith('payload=') ? 'application/x-www-form-urlencoded' : 'application/json';
     return { method, path, headers: r.headers, body, platform: r.platform, signing: r.signing, feishuEncrypt: r.feishuEncrypt, contentType, declareHuge: r.declareHuge };
   });

@@ -141,6 +141,23 @@ describe('Slack bot over HTTP (Events API at POST /slack/events)', () => {
     expect(fake.downloads.some((d) => d.path.includes(file.id))).toBe(false);
   });
 
+  it('answers an authentic but malformed body with 400, and nothing reaches the engine', async () => {
+    const before = r.engine.messages.length + r.engine.actions.length;
+    for (const body of [
+      JSON.stringify({ type: 'event_callback', event: 'not an object' }),
+      JSON.stringify({ type: 'event_callback' }),
+      JSON.stringify({ type: 'url_verification' }),
+      JSON.stringify(['an', 'array']),
+    ]) {
+      const res = await post(r, body);
+      expect(res.status, body).toBe(400);
+    }
+    const action = await post(r, new URLSearchParams({ payload: JSON.stringify({ type: 'block_actions', actions: 'none' }) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
+    expect(action.status).toBe(400);
+    await r.bot.idle();
+    expect(r.engine.messages.length + r.engine.actions.length).toBe(before);
+  });
+
   it('handles a retried event (X-Slack-Retry-Num, same event_id) once', async () => {
     const file = fake.addUserFile(photo);
     const envelope = eventEnvelope(mentionEvent({ channel: 'C0RETRY', ts: fake.nextTs(), text: 'blur the background', files: [file] }));

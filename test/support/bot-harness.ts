@@ -109,10 +109,10 @@ export async function startTestBot(platform: 'discord' | 'slack' | 'feishu', o: 
   const logger = o.logger ?? getLogger();
   const bot =
     platform === 'discord'
-      ? createDiscordBot(o.env.discord, { maxDownloadBytes: 50 * 1024 * 1024 }, logger)
+      ? createDiscordBot(o.env.discord, { maxDownloadBytes: 50 * 1024 * 1024, signatureMaxAgeSeconds: 300 }, logger)
       : platform === 'slack'
-        ? createSlackBot(o.env.slack, logger)
-        : createFeishuBot(o.env.feishu, logger);
+        ? createSlackBot(o.env.slack, { signatureMaxAgeSeconds: 300 }, logger)
+        : createFeishuBot(o.env.feishu, { signatureMaxAgeSeconds: 300 }, logger);
   const running = await runBot(bot, o);
   return {
     bot,

@@ -17,10 +17,10 @@ export const INTERACTIONS_PATH = '/discord/interactions';
  */
 export function registerInteractionsRoute(
   http: HttpServer,
-  deps: { publicKey: KeyObject; handler: InteractionHandler; logger: Logger; isStopped: () => boolean; background: <T>(work: Promise<T>) => Promise<T> },
+  deps: { publicKey: KeyObject; handler: InteractionHandler; logger: Logger; isStopped: () => boolean; background: <T>(work: Promise<T>) => Promise<T>; signatureMaxAgeSeconds: number },
 ): void {
   http.route('POST', INTERACTIONS_PATH, (req: RouteRequest) => {
-    if (!verifyDiscordRequest(deps.publicKey, req.headers, req.body)) {
+    if (!verifyDiscordRequest(deps.publicKey, req.headers, req.body, deps.signatureMaxAgeSeconds)) {
       return { status: 401, body: { error: 'invalid request signature' } };
     }
     const parsed = parseInteraction(req.body);

@@ -26,7 +26,7 @@ export interface DiscordBot extends Bot {
  * DISCORD_PUBLIC_KEY and DISCORD_APP_ID are set (both may run). Never blocks on the network: the
  * route is registered at once and the gateway logs in (and retries) in the background.
  */
-export function createDiscordBot(settings: EnvSettings['discord'], opts: { maxDownloadBytes: number }, logger: Logger): DiscordBot {
+export function createDiscordBot(settings: EnvSettings['discord'], opts: { maxDownloadBytes: number; signatureMaxAgeSeconds: number }, logger: Logger): DiscordBot {
   const { token, appId, publicKey, apiUrl } = settings;
   const httpMode = Boolean(publicKey && appId);
   const stopping = new AbortController();
@@ -44,7 +44,7 @@ export function createDiscordBot(settings: EnvSettings['discord'], opts: { maxDo
       const handler = new InteractionHandler({ deliver, adapter, messenger, logger });
       const background = <T>(work: Promise<T>) => ctx.background(work);
       if (httpMode) {
-        registerInteractionsRoute(ctx.http, { publicKey: discordPublicKey(publicKey!), handler, logger, isStopped: () => stopping.signal.aborted, background });
+        registerInteractionsRoute(ctx.http, { publicKey: discordPublicKey(publicKey!), handler, logger, isStopped: () => stopping.signal.aborted, background, signatureMaxAgeSeconds: opts.signatureMaxAgeSeconds });
         logger.info({ path: INTERACTIONS_PATH }, 'discord: interactions endpoint ready');
       }
       if (appId) logger.info(t('en', 'discord.invite', { url: inviteUrl(appId) }));

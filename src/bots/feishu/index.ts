@@ -19,7 +19,7 @@ export { resolveFeishuDomain } from './client.js';
  * FEISHU_MODE=webhook, POST /feishu/events and /feishu/card on the shared HTTP server, every
  * request proven by signature and token before the SDK's dispatcher sees it.
  */
-export function createFeishuBot(settings: EnvSettings['feishu'], parentLogger: Logger): Bot {
+export function createFeishuBot(settings: EnvSettings['feishu'], opts: { signatureMaxAgeSeconds: number }, parentLogger: Logger): Bot {
   const logger = parentLogger.child({ bot: 'feishu' });
   const { appId, appSecret, encryptKey, verificationToken, mode } = settings;
   if (!appId || !appSecret) throw new Error(t('en', 'feishu.not_configured'));
@@ -60,6 +60,7 @@ export function createFeishuBot(settings: EnvSettings['feishu'], parentLogger: L
         const handler = createWebhookHandler({
           encryptKey,
           verificationToken,
+          signatureMaxAgeSeconds: opts.signatureMaxAgeSeconds,
           logger,
           dispatch: (payload) => dispatcher.invoke(payload, { needCheck: false }),
         });

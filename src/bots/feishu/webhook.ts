@@ -1,6 +1,5 @@
 import type { RouteHandler, RouteRequest, RouteResponse } from '../../server/http.js';
 import { z } from 'zod';
-import { loadConfig } from '../../config/load.js';
 import type { Logger } from '../../util/logger.js';
 import { decryptFeishu, isFreshTimestamp, safeEqualText, verifyFeishuSignature } from './crypto.js';
 
@@ -10,8 +9,8 @@ export interface WebhookOptions {
   /** Handles a verified, decrypted payload and resolves (fast) to the JSON to answer with. */
   dispatch(payload: Record<string, unknown>): Promise<unknown>;
   logger: Logger;
-  /** Signed requests older (or newer) than this are replays: 401. Default: config `bots.signatureMaxAgeSeconds` (300). */
-  signatureMaxAgeSeconds?: number;
+  /** Signed requests older (or newer) than this are replays: 401 (config `bots.signatureMaxAgeSeconds`). */
+  signatureMaxAgeSeconds: number;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -70,7 +69,7 @@ function payloadToken(payload: Record<string, unknown>): unknown {
  */
 export function createWebhookHandler(opts: WebhookOptions): RouteHandler {
   const { encryptKey, verificationToken, logger } = opts;
-  const maxAgeSeconds = opts.signatureMaxAgeSeconds ?? loadConfig({ sections: ['bots'] }).bots.signatureMaxAgeSeconds;
+  const maxAgeSeconds = opts.signatureMaxAgeSeconds;
   const now = opts.now ?? Date.now;
   return async (req) => {
     let outer: unknown;

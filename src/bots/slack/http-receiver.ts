@@ -1,4 +1,5 @@
 import { verifySlackRequest, type App, type Receiver } from '@slack/bolt';
+import { z } from 'zod';
 import type { HttpServer, RouteRequest, RouteResponse } from '../../server/http.js';
 import type { Logger } from '../../util/logger.js';
 
@@ -8,8 +9,28 @@ export interface SlackHttpReceiverOptions {
   http: HttpServer;
   signingSecret: string;
   logger: Logger;
+  /** Requests signed further than this from our clock are replays (Bolt's own check stops at 5 minutes). */
+  signatureMaxAgeSeconds: number;
   path?: string;
 }
+
+/**
+ * The shapes the bot reads, checked at the edge: an authentic but malformed body gets 400 instead
+ * of a listener failing on it later. Everything else in a payload is Slack's to add.
+ */
+const SlackBody = z.union([
+  z.looseObject({ type: z.literal('url_verification'), challenge: z.string() }),
+  z.looseObject({ ssl_check: z.string() }),
+  z.looseObject({ type: z.literal('event_callback'), event: z.looseObject({ type: z.string() }) }),
+  z.looseObject({
+    type: z.literal('block_actions'),
+    user: z.looseObject({ id: z.string() }),
+    actions: z.array(z.looseObject({ action_id: z.string() })),
+  }),
+  // Other interactivity and slash commands: Bolt routes what it knows and acks the rest.
+  z.looseObject({ type: z.string().refine((t) => !['event_callback', 'block_actions', 'url_verification'].includes(t)) }),
+  z.looseObject({ command: z.string() }),
+]);
 
 /**
  * A Bolt receiver on the process' one HTTP server (Bolt's own receivers would open a second one).
@@ -39,8 +60,13 @@ export class SlackHttpReceiver implements Receiver {
 
   private handle(req: RouteRequest): RouteResponse {
     if (!this.running || !this.app) return { status: 503, body: { error: 'slack receiver not running' } };
+    const timestamp = Number(header(req, 'x-slack-request-timestamp'));
+    if (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > this.options.signatureMaxAgeSeconds) {
+      this.options.logger.warn('slack request refused: stale or missing timestamp');
+      return { status: 401, body: { error: 'invalid signature' } };
+    }
     try {
-      // Bolt's own check: HMAC-SHA256 over v0:timestamp:body, timing-safe, five-minute window.
+      // Bolt's own check: HMAC-SHA256 over v0:timestamp:body, timing-safe.
       verifySlackRequest({
         signingSecret: this.options.signingSecret,
         body: req.body.toString('utf8'),
@@ -51,7 +77,10 @@ export class SlackHttpReceiver implements Receiver {
       return { status: 401, body: { error: 'invalid signature' } };
     }
     const body = parseBody(req);
-    if (!body) return { status: 400, body: { error: 'unreadable body' } };
+    if (!body || !SlackBody.safeParse(body).success) {
+      this.options.logger.warn('slack request refused: authentic but malformed body');
+      return { status: 400, body: { error: 'unreadable body' } };
+    }
     if (body.type === 'url_verification') return { status: 200, body: { challenge: String(body.challenge ?? '') } };
     if (body.ssl_check) return { status: 200 };
 

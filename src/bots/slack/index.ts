@@ -49,7 +49,7 @@ const FATAL_CONNECT_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_ina
  * POST /slack/events on the shared HTTP server. Never waits for Slack: the route is registered at
  * once and the identity check / socket connection retry in the background.
  */
-export function createSlackBot(settings: EnvSettings['slack'], logger: Logger): SlackBot {
+export function createSlackBot(settings: EnvSettings['slack'], opts: { signatureMaxAgeSeconds: number }, logger: Logger): SlackBot {
   const { botToken, appToken, signingSecret, apiUrl } = settings;
   if (!botToken || (!appToken && !signingSecret)) {
     throw new Error(
@@ -84,7 +84,7 @@ export function createSlackBot(settings: EnvSettings['slack'], logger: Logger): 
               // Our own loop below retries connecting; the client's 100 built-in retries would hide a dead API.
               installerOptions: { clientOptions: { slackApiUrl, retryConfig: { retries: 0 } } },
             })
-          : new SlackHttpReceiver({ http: ctx.http, signingSecret: signingSecret as string, logger });
+          : new SlackHttpReceiver({ http: ctx.http, signingSecret: signingSecret as string, logger, signatureMaxAgeSeconds: opts.signatureMaxAgeSeconds });
       // Every delivery Bolt processes, whichever receiver brought it, is work shutdown waits for.
       class TrackedApp extends App {
         override processEvent(event: ReceiverEvent): Promise<void> {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { Bot, BotContext } from '../types.js';
 import type { ActionEvent, Deliver, IncomingMessage, ThreadRef } from '../../engine/types.js';
@@ -7,6 +8,15 @@ import { WebAdapter } from './adapter.js';
 import { renderPage } from './page.js';
 
 const SESSION_RE = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** A click from the page. */
+const ActionBody = z.object({
+  session: z.string().regex(SESSION_RE),
+  actionId: z.string().min(1).max(100),
+  values: z.array(z.union([z.string(), z.number()])).optional(),
+  messageId: z.string().max(100).optional(),
+  locale: z.string().max(20).optional(),
+});
 const MAX_UPLOAD = 60 * 1024 * 1024;
 
 function threadOf(session: string): ThreadRef {
@@ -133,24 +143,26 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, status: 
   );
 
   http.route('POST', '/api/action', async ({ body }) => {
-    let payload: { session?: unknown; actionId?: unknown; values?: unknown; messageId?: unknown; locale?: unknown };
+    let raw: unknown;
     try {
-      payload = JSON.parse(body.toString('utf8')) as typeof payload;
+      raw = JSON.parse(body.toString('utf8'));
     } catch {
       return { status: 400, body: { error: 'expected JSON' } };
     }
-    const session = String(payload.session ?? '');
-    const actionId = String(payload.actionId ?? '');
-    if (!SESSION_RE.test(session) || !actionId || actionId.length > 100) return { status: 400, body: { error: 'session and actionId required' } };
+    const parsed = ActionBody.safeParse(raw);
+    if (!parsed.success) return { status: 400, body: { error: 'session and actionId required' } };
+    const payload = parsed.data;
+    const session = payload.session;
+    const actionId = payload.actionId;
     const action: ActionEvent = {
       platform: 'web',
       eventId: randomUUID(),
       thread: threadOf(session),
       user: { id: `web:${session}`, name: 'you' },
-      locale: typeof payload.locale === 'string' ? payload.locale : undefined,
+      locale: payload.locale,
       actionId,
-      values: Array.isArray(payload.values) ? payload.values.map(String).slice(0, 25) : undefined,
-      message: typeof payload.messageId === 'string' ? { platform: 'web', channel: 'playground', thread: session, id: payload.messageId } : undefined,
+      values: payload.values?.map(String).slice(0, 25),
+      message: payload.messageId ? { platform: 'web', channel: 'playground', thread: session, id: payload.messageId } : undefined,
     };
     void deliver({ kind: 'action', action }).catch((err: unknown) => logger.error({ err }, 'playground action failed'));
     return { status: 202, body: { accepted: true } };
