@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CommandRule, CommandsConfig, ParamRule } from '../../config/schemas/commands.js';
 import { t, type Locale, type MessageKey } from '../../i18n/index.js';
 import { normalizeColor } from './colors.js';
-import { LenientParser } from './lenient-json.js';
+import { readJsonText } from './extract.js';
 import { WHOLE_IMAGE, type LabelMatcher } from './labels.js';
 import { describeValue, rejection } from './reasons.js';
 import type { Command, ParseResult, Rejection } from './types.js';
@@ -132,13 +132,7 @@ function lookup(obj: Record<string, unknown>, names: readonly string[]): [boolea
 function decodeParas(s: string): unknown {
   const trimmed = s.trim();
   if (!trimmed.startsWith('[') && !trimmed.startsWith('［')) return s;
-  try {
-    const parser = new LenientParser(trimmed, 0, trimmed.length);
-    const value = parser.parseValue(0);
-    return parser.atEnd() ? value : s;
-  } catch {
-    return s;
-  }
+  return readJsonText(trimmed) ?? s;
 }
 
 export function validateItems(items: readonly unknown[], ctx: ValidateContext): ParseResult {
