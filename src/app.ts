@@ -91,7 +91,7 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
 
   const limits = { maxPixels: config.images.maxPixels, maxBytes: config.images.maxBytes };
   const playground = createWebBot({
-    status: async (locale) => (await runDoctor(env, locale, { downloads })).lines,
+    status: async (locale) => (await runDoctor(env, locale, { downloads, config })).lines,
     availability: () => availability.current(),
     host: env.host,
     token: env.playgroundToken,

@@ -1,7 +1,7 @@
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeEnv, readEnv, type EnvSettings } from './config/env.js';
-import { loadConfig } from './config/load.js';
+import { loadConfig, type AppConfig } from './config/load.js';
 import { t, type Locale } from './i18n/index.js';
 import { createImageBackends } from './providers/image/index.js';
 import { LocalOperations } from './providers/image/local.js';
@@ -33,12 +33,12 @@ async function check(name: string, env: string | undefined, make: () => Promise<
 
 const off = (name: string, env: string, detail: string): HealthStatus => ({ name, state: 'off', detail });
 
-async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
+async function llmChecks(env: EnvSettings, given: AppConfig | undefined): Promise<DoctorLine[]> {
   const configured = describeEnv(env);
   // Loaded inside each check: a bad config file fails that check, not the whole report.
   const load = async () => {
     const [plan, { CommandLanguage }] = await Promise.all([import('./pipeline/plan/index.js'), import('./pipeline/commands/index.js')]);
-    const config = loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts'] });
+    const config = given ?? loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts'] });
     return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts } };
   };
   return Promise.all([
@@ -58,10 +58,10 @@ async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
 /** HealthStatus states of the parts model's situations: a fresh install is "off", a broken one "down". */
 const PARTS_HEALTH = { 'not-downloaded': 'off', downloading: 'degraded', 'file-missing': 'down', failed: 'down', offline: 'down' } as const;
 
-async function segmentationCheck(env: EnvSettings, locale: Locale, downloads: ModelDownloads | undefined): Promise<DoctorLine> {
+async function segmentationCheck(env: EnvSettings, locale: Locale, downloads: ModelDownloads | undefined, given: AppConfig | undefined): Promise<DoctorLine> {
   return check('segmentation', 'SEGMENT_MODEL_PATH / HF_ENDPOINT', async () => {
     const mod = await import('./providers/segment/index.js');
-    const { models, images } = loadConfig({ sections: ['models', 'images'] });
+    const { models, images } = given ?? loadConfig({ sections: ['models', 'images'] });
     const name = mod.activeCardName(env, models);
     const parts = mod.readPartsState(env, models, downloads);
     // Every situation but "ready" is told the way chat, the status panel and the CLI tell it.
@@ -114,16 +114,17 @@ async function dataDirLine(dir: string, locale: Locale): Promise<DoctorLine> {
 export async function runDoctor(
   env: EnvSettings,
   locale: Locale = 'en',
-  opts: { downloads?: ModelDownloads } = {},
+  /** `downloads` and `config`: the running app's (the playground's status panel), so it reports what the app uses. */
+  opts: { downloads?: ModelDownloads; config?: AppConfig } = {},
 ): Promise<DoctorReport> {
-  const { backends, models } = loadConfig({ sections: ['backends', 'models'] });
+  const { backends, models } = opts.config ?? loadConfig({ sections: ['backends', 'models'] });
   const imageBackends = createImageBackends(env, backends);
   const images = imageBackends.map((b) => check(b.name, b.name === 'sd-webui' ? 'SD_WEBUI_URL' : 'OPENAI_API_KEY', async () => b));
   const lines = (
     await Promise.all([
-      llmChecks(env),
+      llmChecks(env, opts.config),
       Promise.all(images),
-      segmentationCheck(env, locale, opts.downloads),
+      segmentationCheck(env, locale, opts.downloads, opts.config),
       check('local', undefined, async () => new LocalOperations()),
       dataDirLine(env.dataDir, locale),
     ])
