@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestAdapter } from '../support/test-adapter.js';
+import { UserFacingError } from '../../src/util/errors.js';
+import type { MessageRef, Reply, ReplyContext } from '../../src/engine/types.js';
 import { fakeExecutor, makeEngine, meanColor, photo } from './fakes.js';
 
 /**
@@ -116,5 +118,23 @@ describe('the message lifecycle of a request', () => {
     await chat.waitUntilIdle();
     const progress = chat.threadMessages('T1')[0]!.edits.find((e) => e.kind === 'progress')!;
     expect(progress.buttons!.flat().map((b) => b.label)).not.toContain('Retrieve result');
+  });
+
+  it('a result the platform would not take (an upload that never arrived) ends as a failure with Retry, never "Done" without the photo', async () => {
+    class NoUploads extends TestAdapter {
+      override async update(message: MessageRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
+        if (reply.images?.length) throw new UserFacingError('slack.upload_failed');
+        return super.update(message, reply, ctx);
+      }
+    }
+    const { engine } = await makeEngine();
+    const chat = new NoUploads(engine);
+    await chat.post({ text: 'brighter', images: [await photo()] });
+    await chat.click(/^Adjust/);
+    await chat.waitUntilIdle();
+    const shown = chat.threadMessages('T1')[0]!.reply;
+    expect(shown.kind).toBe('error');
+    expect(shown.text).toMatch(/could not upload the edited photo/i);
+    expect(shown.buttons!.flat().map((b) => b.label)).toEqual(['Retry with new seed']);
   });
 });

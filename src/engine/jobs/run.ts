@@ -187,7 +187,7 @@ export class JobRunner {
       if (err instanceof UserFacingError && reply.kind === 'result') {
         // The platform did not take the photo: say so, with Retry, rather than "done" without a picture.
         this.ctx.log.warn({ err: errorMessage(err) }, 'result could not be shown');
-        job.failure = t(job.locale, 'engine.failed', { reason: t(job.locale, err.key, err.params) });
+        job.failure = t(job.locale, err.key, err.params);
         await records.saveJob(job);
         try {
           await deliver(failureReply(job, job.failure));
