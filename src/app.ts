@@ -81,7 +81,9 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const http = new HttpServer();
   const ctx: BotContext = { http, logger, threads: engine, background: (work) => engine.background(work) };
 
-  const bots: Bot[] = [createWebBot({ status: async (locale) => (await runDoctor(env, locale)).lines })];
+  const limits = { maxPixels: config.images.maxPixels, maxBytes: config.images.maxBytes };
+  const playground = createWebBot({ status: async (locale) => (await runDoctor(env, locale)).lines, host: env.host, token: env.playgroundToken, limits });
+  const bots: Bot[] = [playground];
   for (const def of BOTS) {
     if (!def.enabled(env)) continue;
     try {

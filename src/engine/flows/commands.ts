@@ -4,16 +4,16 @@ import { say } from '../present/replies.js';
 import type { CommandInvocation } from '../types.js';
 import { inAcknowledged } from './answer.js';
 import { moveHistory } from './history.js';
-import { onMessage } from './intake.js';
+import { onMessage, type ThreadState } from './intake.js';
 import type { Photos } from './photos.js';
 import type { Proposals } from './propose.js';
 
 /** Slash commands and context-menu commands. */
-export async function onCommand(ctx: EngineContext, flows: { photos: Photos; proposals: Proposals }, inv: CommandInvocation, out: Outbox): Promise<void> {
-  if (inv.name === 'edit') return onMessage(ctx, flows, inv, out);
-  if (inv.name === 'suggest' && inv.images.length > 0) return onMessage(ctx, flows, { ...inv, text: '' }, out);
+export async function onCommand(ctx: EngineContext, flows: { photos: Photos; proposals: Proposals }, inv: CommandInvocation, out: Outbox, state: ThreadState): Promise<void> {
+  if (inv.name === 'edit') return onMessage(ctx, flows, inv, out, state);
+  if (inv.name === 'suggest' && inv.images.length > 0) return onMessage(ctx, flows, { ...inv, text: '' }, out, state);
   const { records, queue } = ctx;
-  const [session, settings] = await Promise.all([records.session(inv.thread), records.settings(inv.thread, inv.user.id)]);
+  const { session, settings } = state;
   const locale = records.locale(inv.locale, inv.text, session, settings);
   const refuse = async () => {
     markRejected();

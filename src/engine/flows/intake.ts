@@ -1,19 +1,25 @@
 import type { EngineContext, Outbox } from '../context.js';
 import { markRejected } from '../envelope.js';
 import { say } from '../present/replies.js';
-import { newId, type Revision, type ThreadSession } from '../state/session.js';
+import { newId, type Revision, type ThreadSession, type ThreadSettings } from '../state/session.js';
 import type { IncomingMessage } from '../types.js';
 import { inAcknowledged } from './answer.js';
 import type { Photos } from './photos.js';
 import type { Proposals } from './propose.js';
 
+/** A thread's records as they were when an event arrived. */
+export interface ThreadState {
+  session: ThreadSession | undefined;
+  settings: ThreadSettings;
+}
+
 /**
  * A message in a thread: a new photo starts a session (and is planned or suggested for); words
  * without a photo continue the thread's session, from its owner.
  */
-export async function onMessage(ctx: EngineContext, flows: { photos: Photos; proposals: Proposals }, msg: IncomingMessage, out: Outbox): Promise<void> {
+export async function onMessage(ctx: EngineContext, flows: { photos: Photos; proposals: Proposals }, msg: IncomingMessage, out: Outbox, state: ThreadState): Promise<void> {
   const { records, config } = ctx;
-  const [session, settings] = await Promise.all([records.session(msg.thread), records.settings(msg.thread, msg.user.id)]);
+  const { session, settings } = state;
   const text = msg.text.trim();
   const locale = records.locale(msg.locale, text, session, settings);
   const photos = msg.images.filter((i) => !i.mimeType || i.mimeType.startsWith('image/'));

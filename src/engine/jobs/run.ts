@@ -102,8 +102,10 @@ export class JobRunner {
       else if (timeout.signal.aborted) await this.finish(job, out, { state: 'failed', progress, timedOut: true, failure: t(job.locale, 'engine.timeout', { seconds: ctx.config.jobs.timeoutSeconds }) });
       else {
         let reason: string;
-        if (err instanceof UserFacingError) reason = t(job.locale, err.key, err.params);
-        else {
+        if (err instanceof UserFacingError) {
+          reason = t(job.locale, err.key, err.params);
+          ctx.log.info({ key: err.key, cause: err.cause === undefined ? undefined : errorMessage(err.cause) }, 'job ended with an explanation');
+        } else {
           errorsTotal.inc({ area: 'engine' });
           ctx.log.error({ err, job: job.id }, 'job failed');
           reason = t(job.locale, 'engine.failed', { reason: t(job.locale, 'engine.failed_unknown') });
