@@ -78,7 +78,7 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   if (options.port !== undefined) env.port = options.port;
   if (options.host !== undefined) env.host = options.host;
 
-  const composed = composeEngineDeps(env, config, logger, { downloads });
+  const composed = composeEngineDeps(env, config, logger, { downloads, availability });
   const engine = await createEngine({
     env,
     config: config.engine,

@@ -33,7 +33,7 @@ export function composeEngineDeps(
   env: EnvSettings,
   config: AppConfig,
   logger: Logger,
-  opts: { downloads?: ModelDownloads } = {},
+  opts: { downloads?: ModelDownloads; availability?: AvailabilitySource } = {},
 ): { deps: Omit<EngineDeps, 'encodeForUpload'>; close(): Promise<void> } {
   const limits = { maxPixels: config.images.maxPixels, maxBytes: config.images.maxBytes };
   let segmenter: ReturnType<typeof createSegmenter> | undefined;
@@ -52,6 +52,8 @@ export function composeEngineDeps(
       executor: createExecutor({ env, config, limits }),
       catalog: language,
       renderOverlay: createOverlayRenderer({ labels: config.labels, limits }),
+      // The app passes its own (with its downloads); otherwise what the files say.
+      availability: opts.availability ?? composeAvailability(env, config, opts.downloads),
     },
     close: async () => void (await segmenter?.close?.()),
   };

@@ -93,7 +93,7 @@ describe('state survives a restart (SQLite under DATA_DIR)', () => {
     await second.engine.recover(chat.platform);
     const job = chat.threadMessages('T1').find((m) => m.reply.kind === 'error')!;
     expect(job.reply.text).toMatch(/interrupted because the bot restarted/);
-    await chat.click('Retry with new seed');
+    await chat.click('Try again');
     await chat.waitUntilIdle();
     expect(chat.last('T1')!.reply.kind).toBe('result');
     expect(second.executor.log).toHaveLength(1);

@@ -71,13 +71,20 @@ export class Records {
     return next;
   }
 
-  /** Explicit thread setting, else the platform locale, else the text, else what the thread used last. */
+  /**
+   * The language of a reply: the thread's explicit setting (/settings locale) when there is one,
+   * else the language of the user's words (a Chinese instruction on an English page is answered in
+   * Chinese), else the platform's locale (the playground: the page's language), else what the
+   * thread used last.
+   */
   locale(raw: string | undefined, text: string, session: ThreadSession | undefined, settings: ThreadSettings): Locale {
     if (settings.locale) return settings.locale;
+    const words = wordsLocale(text);
+    if (words) return words;
     const fallback = session?.locale ?? this.config.defaultLocale;
-    // A platform locale we do not speak ("ja") says nothing: the words decide then.
+    // A platform locale we do not speak ("ja") says nothing.
     if (raw && /^(zh|en)/i.test(raw)) return resolveLocale(raw, fallback);
-    return detectTextLocale(text, fallback);
+    return fallback;
   }
 
   /** Stores what a button refers to and returns the token that goes into its id. */
@@ -125,6 +132,13 @@ export class Records {
   release(key: string): Promise<void> {
     return this.store.releaseClaim(key);
   }
+}
+
+/** Chinese when the words have a Chinese character, English when they have an English word (colour codes aside), else nothing. */
+function wordsLocale(text: string): Locale | undefined {
+  if (/[\u3400-\u9fff\uf900-\ufaff]/.test(text)) return 'zh-CN';
+  const words = detectTextLocale(text.replace(/#[0-9a-f]{3,8}\b/gi, ' ').replace(/\b[a-z]\b/gi, ' '), 'zh-CN');
+  return words === 'en' ? 'en' : undefined;
 }
 
 function applySettings(cur: ThreadSettings, options: Record<string, string | number | boolean>): ThreadSettings | undefined {
