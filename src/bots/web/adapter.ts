@@ -14,6 +14,8 @@ export interface WireReply {
   progress?: Reply['progress'];
   ephemeral?: boolean;
   kind?: Reply['kind'];
+  /** The user's own message (kept so a reload shows it with its photos); bot replies have none. */
+  author?: 'user';
 }
 
 export interface WireEvent {
@@ -121,6 +123,16 @@ export class WebAdapter implements ChatAdapter {
     });
   }
 
+  /**
+   * The user's own message, kept in the session's history beside the replies so a reload shows
+   * what the user wrote and sent (`id` is the page's id for it, so its own copy is replaced, not doubled).
+   */
+  recordUser(sessionId: string, id: string, message: { text: string; images: string[] }): void {
+    const session = this.session(sessionId);
+    const reply: WireReply = { text: message.text, author: 'user', images: message.images.map((url) => ({ url, alt: '', mimeType: 'image/*' })) };
+    this.append(session, { seq: ++session.seq, kind: 'send', id, reply });
+  }
+
   history(sessionId: string): WireEvent[] {
     return this.session(sessionId).events;
   }
@@ -156,7 +168,10 @@ export class WebAdapter implements ChatAdapter {
         mimeType: img.mimeType,
       })),
     };
-    const ev: WireEvent = { seq: ++session.seq, kind, id, reply: wire };
+    this.append(session, { seq: ++session.seq, kind, id, reply: wire });
+  }
+
+  private append(session: Session, ev: WireEvent): void {
     session.events.push(ev);
     if (session.events.length > MAX_EVENTS_PER_SESSION) session.events.splice(0, session.events.length - MAX_EVENTS_PER_SESSION);
     for (const res of session.streams) writeEvent(res, ev);

@@ -181,6 +181,9 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
           points = undefined;
         }
       }
+      // The user's own message goes into the thread's history too: a reload shows it with its photos.
+      const clientId = String(form.get('clientId') ?? '');
+      adapter.recordUser(session, /^u_[A-Za-z0-9_-]{6,40}$/.test(clientId) ? clientId : `u_${randomUUID()}`, { text, images: uploaded.map((id) => `/api/images/${id}`) });
       const message: IncomingMessage = {
         platform: 'web',
         eventId: randomUUID(),
