@@ -3,6 +3,7 @@ import type { Capabilities, PartsState } from '../../src/core/availability.js';
 import type { Suggester } from '../../src/engine/deps.js';
 import type { Reply } from '../../src/engine/types.js';
 import { TestAdapter } from '../support/test-adapter.js';
+import { UserFacingError } from '../../src/util/errors.js';
 import { testLanguage } from '../helpers/config.js';
 import { fakeExecutor, fakePlanner, makeEngine, photo } from './fakes.js';
 
@@ -196,6 +197,23 @@ describe('part edits while the parts model downloads', () => {
     expect(all).toMatch(/“Recolour top → #ff0000”: The parts model m could not be downloaded: huggingface\.co is unreachable \(ENOTFOUND\).*Fix: set HF_ENDPOINT/);
     expect(all.match(/Fix:/g)).toHaveLength(1);
     expect(all).not.toMatch(/Whole-photo edits still work[\s\S]*Whole-photo edits still work/);
+  });
+});
+
+describe('who reads what', () => {
+  it('people in chats never see an operator command, whatever the segmenter says; the playground does', async () => {
+    const broken = { labels: ['Background', 'Upper-clothes'], segment: async () => Promise.reject(new UserFacingError('segment.model_load_failed', { model: 'm', detail: 'bad file' })) };
+    for (const platform of ['slack', 'feishu', 'discord', 'web'] as const) {
+      const { engine } = await engineWith({}, { segmentation: broken });
+      const chat = new TestAdapter(engine, { platform });
+      await chat.post({ text: 'make the shirt red, brighter', images: [await photo()] });
+      const all = chat.replies('T1').map((r) => text(r.reply)).join('\n');
+      if (platform === 'web') expect(all).toMatch(/`chat-image-editor models fetch m`/);
+      else {
+        expect(all).toMatch(/Edits of single parts \(hair, clothes, background…\) are not available on this bot right now/);
+        expect(all).not.toMatch(/chat-image-editor|SEGMENT|HF_ENDPOINT|SD_WEBUI|`/);
+      }
+    }
   });
 });
 

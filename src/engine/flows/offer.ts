@@ -4,7 +4,7 @@ import { offerCommands, type Offer } from '../../pipeline/plan/offer.js';
 import type { EngineContext } from '../context.js';
 import type { Command } from '../deps.js';
 import { t } from '../../i18n/index.js';
-import { audienceOf, cannotField, insteadField, partsSentence } from '../present/availability.js';
+import { audienceOf, cannotField, insteadField, partsSentence, segmentWhy } from '../present/availability.js';
 import type { ThreadSession } from '../state/session.js';
 import type { Segmented } from './photos.js';
 
@@ -53,12 +53,7 @@ export function offerFor(ctx: EngineContext, commands: Command[], o: { seg: Segm
   const names = ctx.names(o.locale);
   const audience = audienceOf(o.session.thread.platform);
   // The model is missing (one sentence and fix from the availability model), or this photo could not be split.
-  const partsWhy =
-    parts.state === 'ready'
-      ? undefined
-      : o.seg.unavailable || caps.parts.state !== 'ready'
-        ? partsSentence(parts, o.locale, audience)
-        : t(o.locale, 'engine.segment_unavailable', { reason: o.seg.error ?? t(o.locale, 'engine.failed_unknown') });
+  const partsWhy = parts.state === 'ready' ? undefined : !o.seg.unavailable && caps.parts.state !== 'ready' ? partsSentence(parts, o.locale, audience) : segmentWhy(o.seg, o.locale, audience);
   const fields = [insteadField(offer.substitutes, o.locale, names), cannotField(offer.blocked, { locale: o.locale, names, partsWhy: partsWhy ?? '', audience })].filter(
     (f): f is Field => f !== undefined,
   );

@@ -5,7 +5,7 @@ import type { EngineContext, Outbox } from '../context.js';
 import type { Command } from '../deps.js';
 import { proposalControls } from '../present/buttons.js';
 import { truncate } from '../present/describe.js';
-import { audienceOf, downloadStatus, partsSentence } from '../present/availability.js';
+import { audienceOf, downloadStatus, segmentWhy } from '../present/availability.js';
 import type { JobStarter } from '../jobs/start.js';
 import { offerFor } from './offer.js';
 import { commonFields, notUnderstoodField, partsField, proposalReply, say, suggestionsField } from '../present/replies.js';
@@ -130,11 +130,9 @@ export class Proposals {
     const picked = seg.map ? labelsAtPoints(seg.map, points) : [];
     const text = picked.length
       ? t(locale, 'engine.points_need_text', { parts: this.partNames(picked, locale) })
-      : seg.unavailable
-        ? partsSentence(seg.unavailable, locale, audienceOf(session.thread.platform))
-        : seg.error && seg.explained
-          ? seg.error
-          : t(locale, 'engine.segment_unavailable', { reason: seg.error ?? t(locale, 'engine.no_parts') });
+      : seg.map
+        ? t(locale, 'engine.segment_unavailable', { reason: t(locale, 'engine.no_parts') })
+        : segmentWhy(seg, locale, audienceOf(session.thread.platform));
     await out.post(session.thread, { text, locale, kind: 'info' });
   }
 

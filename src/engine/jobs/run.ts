@@ -7,7 +7,7 @@ import { UserFacingError, errorMessage } from '../../util/errors.js';
 import type { EngineContext, Outbox } from '../context.js';
 import type { Photos } from '../flows/photos.js';
 import { cancelledReply, describeCommands, failureReply, jobNames, progressReply, resultReply, resultView, skippedLines } from '../present/replies.js';
-import { audienceOf, partsSentence } from '../present/availability.js';
+import { audienceOf, segmentWhy } from '../present/availability.js';
 import { keys } from '../state/keys.js';
 import { advanceTo, newId, type JobRecord, type Revision } from '../state/session.js';
 import { ReplyExpiredError, type Reply } from '../types.js';
@@ -140,7 +140,7 @@ export class JobRunner {
       const seg = await this.photos.segment(base.blob, job.locale);
       if (!seg.map) {
         // The parts model is not there after all (the download failed): the same sentence as everywhere.
-        const why = seg.unavailable ? partsSentence(seg.unavailable, job.locale, audienceOf(job.thread.platform)) : (seg.error ?? t(job.locale, 'engine.failed_unknown'));
+        const why = segmentWhy(seg, job.locale, audienceOf(job.thread.platform));
         throw new UserFacingError('engine.needs_parts', { command: describeCommands(job.commands, job.locale, jobNames(job)), why });
       }
       labelMap = seg.map;

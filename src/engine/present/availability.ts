@@ -19,6 +19,18 @@ export function partsSentence(parts: PartsState, locale: Locale, audience: Audie
   return sentence(explainParts(parts, locale, audience));
 }
 
+/**
+ * Why a photo's parts are not there, for this audience: the availability model's sentence when the
+ * model is missing; otherwise the segmenter's own explanation for operators (it may name a command)
+ * and a plain sentence for people.
+ */
+export function segmentWhy(seg: { error?: string; explained?: boolean; unavailable?: PartsState }, locale: Locale, audience: Audience): string {
+  if (seg.unavailable) return partsSentence(seg.unavailable, locale, audience);
+  if (audience === 'people') return t(locale, 'avail.people_parts_unavailable');
+  if (seg.explained && seg.error) return seg.error;
+  return t(locale, 'engine.segment_unavailable', { reason: seg.error ?? t(locale, 'engine.failed_unknown') });
+}
+
 /** "Getting ready: downloading the parts model (45 %)…": what a waiting part edit shows, for everyone. */
 export function downloadStatus(parts: PartsState, locale: Locale): string {
   return explainParts(parts, locale, 'people').text;
