@@ -15,16 +15,18 @@ export interface DoctorLine extends HealthStatus {
   kind: 'service' | 'bot' | 'storage';
   /** Environment variable(s) that enable or fix it. */
   env?: string;
+  /** A word for the state where the generic one would mislead ("not downloaded yet" rather than "not configured"). */
+  status?: string;
 }
 
 const CHECK_TIMEOUT_MS = 10_000;
 
 
-async function check(name: string, env: string | undefined, make: () => Promise<HealthCheck | HealthStatus>): Promise<DoctorLine> {
+async function check(name: string, env: string | undefined, make: () => Promise<HealthCheck | DoctorLine | HealthStatus>): Promise<DoctorLine> {
   const t0 = Date.now();
   try {
     const made = await make();
-    const status = 'health' in made ? await made.health(AbortSignal.timeout(CHECK_TIMEOUT_MS)) : made;
+    const status: HealthStatus & { status?: string } = 'health' in made ? await made.health(AbortSignal.timeout(CHECK_TIMEOUT_MS)) : made;
     return { kind: 'service', env, ...status, name: status.name || name };
   } catch (err) {
     return { kind: 'service', name, env, state: 'down', detail: `the check itself failed (${errorMessage(err).split('\n')[0]})`, latencyMs: Date.now() - t0 };
@@ -65,7 +67,9 @@ async function segmentationCheck(env: EnvSettings, locale: Locale, downloads: Mo
     const name = mod.activeCardName(env, models);
     const parts = mod.readPartsState(env, models, downloads);
     // Every situation but "ready" is told the way chat, the status panel and the CLI tell it.
-    if (parts.state !== 'ready') return { name: `segmenter:${name}`, state: PARTS_HEALTH[parts.state], detail: sentence(explainParts(parts, locale, 'operator')) };
+    if (parts.state !== 'ready') {
+      return { name: `segmenter:${name}`, state: PARTS_HEALTH[parts.state], status: t(locale, `avail.status.${parts.state}`), detail: sentence(explainParts(parts, locale, 'operator')) };
+    }
     const segmenter = mod.createSegmenter({ env, models, limits: images, downloads });
     try {
       return await segmenter.health(AbortSignal.timeout(CHECK_TIMEOUT_MS));

@@ -119,7 +119,7 @@ form.addEventListener('submit',async e=>{e.preventDefault();const fd=new FormDat
   text.value='';pending=[];fileInput.value='';showPreviews();points=[];renderPoints();}
  catch(err){notice(t('web.send_failed',{detail:String(err)}));}finally{send.disabled=false;}});
 document.getElementById('new-session').addEventListener('click',()=>{localStorage.removeItem('cie-session');location.reload();});
-async function status(){const list=document.getElementById('status-list');try{const r=await fetch('/api/status');const b=await r.json();list.replaceChildren(...b.checks.map(c=>el('li',{},el('strong',{class:'state-'+c.state},c.state),' ',c.name+': '+c.detail)));}catch(err){list.replaceChildren(el('li',{},String(err)));}}
+async function status(){const list=document.getElementById('status-list');try{const r=await fetch('/api/status');const b=await r.json();list.replaceChildren(...b.checks.map(c=>el('li',{},el('strong',{class:'state-'+c.state},c.status||c.state),' ',c.name+': '+c.detail)));}catch(err){list.replaceChildren(el('li',{},String(err)));}}
 let readyTimer=null;
 async function readiness(){clearTimeout(readyTimer);let next=15000;try{const r=await fetch('/api/availability?lang='+encodeURIComponent(LOCALE));const b=await r.json();const box=document.getElementById('readiness'),bar=document.getElementById('readiness-bar'),short=document.getElementById('readiness-short');
  if(b.ready||!b.parts){box.hidden=true;short.textContent='';next=b.ready?0:15000;}else{box.hidden=false;document.getElementById('readiness-text').textContent=b.parts.text;document.getElementById('readiness-fix').textContent=b.parts.fix||'';

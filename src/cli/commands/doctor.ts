@@ -22,11 +22,13 @@ export async function run(_args: string[], options: Record<string, unknown>): Pr
     process.stdout.write(`${JSON.stringify({ ok: down === 0, down, unavailable, checks: lines })}\n`);
   } else {
     const width = Math.max(...lines.map((l) => l.name.length));
+    const word = (l: (typeof lines)[number]) => l.status ?? t(locale, `doctor.${l.state}`);
+    const words = Math.max(14, ...lines.map((l) => word(l).length));
     const out = [`${t(locale, 'doctor.title')}:`];
     for (const l of lines) {
       const latency = l.latencyMs !== undefined && l.state !== 'off' ? ` (${l.latencyMs} ms)` : '';
       const detail = l.state === 'off' ? l.detail.replace(/^not configured:\s*/, '') : l.detail;
-      out.push(`  ${MARK[l.state]} ${l.name.padEnd(width)}  ${t(locale, `doctor.${l.state}`).padEnd(14)} ${detail}${latency}`);
+      out.push(`  ${MARK[l.state]} ${l.name.padEnd(width)}  ${word(l).padEnd(words)} ${detail}${latency}`);
     }
     out.push(doctorSummary(report, locale));
     process.stdout.write(`${out.join('\n')}\n`);

@@ -39,6 +39,11 @@ export const availabilityMessages = defineMessages({
     'avail.feature_parts': 'edits of single parts',
     'avail.feature_generator': 'generated edits',
     'avail.summary_all': 'Everything works.',
+    'avail.status.not-downloaded': 'not downloaded yet',
+    'avail.status.downloading': 'downloading',
+    'avail.status.file-missing': 'file missing',
+    'avail.status.failed': 'download failed',
+    'avail.status.offline': 'offline',
     'avail.summary_missing': 'Not everything works yet: {features} unavailable (what to do is in the lines above).',
   },
   'zh-CN': {
@@ -74,6 +79,11 @@ export const availabilityMessages = defineMessages({
     'avail.feature_parts': '单个部位的编辑',
     'avail.feature_generator': '生成式编辑',
     'avail.summary_all': '一切正常。',
+    'avail.status.not-downloaded': '尚未下载',
+    'avail.status.downloading': '下载中',
+    'avail.status.file-missing': '文件不存在',
+    'avail.status.failed': '下载失败',
+    'avail.status.offline': '无法联网',
     'avail.summary_missing': '还有功能不可用：{features}（处理方法见上方各行）。',
   },
 });
