@@ -20,6 +20,6 @@ const [photo, mapPng, background] = await Promise.all([readFile(photoPath!), rea
 const map = await decodeLabelMap(mapPng, labels);
 const lang = CommandLanguage.load({ modelLabels: labels });
 const parsed = lang.validate(JSON.parse(commandsJson!) as unknown[], { labels });
-const req: ExecuteRequest & { backgroundSource?: Buffer } = { image: photo, labelMap: map, commands: lang.mergeAndSort(parsed.commands), backgroundSource: background };
+const req: ExecuteRequest = { image: photo, labelMap: map, commands: lang.mergeAndSort(parsed.commands), backgroundSource: background };
 const result = await createExecutor({ env, imageBackends: [] }).execute(req);
 await writeFile(out!, await encodeImage(result.image, { format: 'jpeg' }));

@@ -5,14 +5,17 @@ import type { BackendsConfig } from '../../config/schemas/backends.js';
 import type { Template, TemplatesConfig } from '../../config/schemas/templates.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { HealthCheck, HealthStatus } from '../../providers/types.js';
-import { BackendChain, createImageBackends, LocalOperations, applyLocalOperation, isLocalOperation, type ImageBackend } from '../../providers/image/index.js';
+import { BackendChain, createImageBackends, LocalOperations, type ImageBackend } from '../../providers/image/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import { childLogger } from '../../util/logger.js';
 import type { Command } from '../commands/types.js';
-import { blendPatch, cropMask, decodeBackendImage, extractCrop, featherInsideFast, planCrop, type Box, type CropPlan } from '../composite.js';
+import { cropMask, decodeBackendImage, extractCrop, planCrop, type Box, type CropPlan } from '../composite.js';
 import { decodeImage, inspectImage, DEFAULT_LIMITS, type ImageLimits, type RawImage } from '../image/io.js';
+import { isPixelOperation, regionOf, runLocalEdit, type LabelMapRef } from '../image/ops.js';
+import { pixelPool, type PixelPool } from '../image/pool.js';
+import { copySliced, ref, rowBands, sharedAsync, sharedBytes, toSharedAsync } from '../image/shared.js';
 import type { LabelMap, Mask } from '../types.js';
-import { buildMask, featherInside, loadParamOrder, maskBoundingBox, resolveParams, type ParamOrder } from './deps.js';
+import { currentErodeStrengths, loadParamOrder, resolveParams, type ParamOrder } from './deps.js';
 
 export interface UserSettings {
   backend?: string;
@@ -27,6 +30,8 @@ export interface ExecuteRequest {
   labelMap?: LabelMap;
   commands: Command[];
   faceSource?: Buffer;
+  /** Second photo used as the new background (`background` with source "photo"). */
+  backgroundSource?: Buffer;
   settings?: UserSettings;
   signal?: AbortSignal;
   onProgress?: (p: { fraction: number; stage: string }) => void;
@@ -46,6 +51,12 @@ export interface ExecuteResult {
 export interface Executor extends HealthCheck {
   execute(req: ExecuteRequest): Promise<ExecuteResult>;
   needsSegmentation(commands: Command[]): boolean;
+  /**
+   * Whether a command can run here at all: local and text commands always; generative ones when a
+   * backend that supports their template is configured. Planners should not propose commands for
+   * which this is false.
+   */
+  canRun(command: string): boolean;
   backends(): HealthCheck[];
 }
 
@@ -56,11 +67,11 @@ export interface ExecutorOptions {
   config?: { commands: CommandsConfig; templates: TemplatesConfig; backends: BackendsConfig };
   paramOrder?: ParamOrder;
   limits?: ImageLimits;
+  /** Worker pool for per-pixel work (default: the process-wide pool). */
+  pool?: PixelPool;
 }
 
 const WHOLE = '*';
-/** Masks that cover the whole photo: their feather is the mask itself (nothing borders them). */
-const WHOLE_MASKS = new WeakSet<Mask>();
 const FACE_LABEL = 'Face';
 
 function labelsOf(cmd: Command): string[] {
@@ -96,6 +107,7 @@ export class DefaultExecutor implements Executor {
   private readonly local = new LocalOperations();
   private readonly paramOrder: ParamOrder;
   private readonly limits: ImageLimits;
+  private readonly pool: PixelPool | undefined;
   private readonly log = childLogger({ module: 'execute' });
 
   constructor(opts: ExecutorOptions) {
@@ -105,10 +117,23 @@ export class DefaultExecutor implements Executor {
     this.chain = new BackendChain(opts.imageBackends ?? createImageBackends(opts.env, cfg.backends));
     this.paramOrder = opts.paramOrder ?? loadParamOrder();
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.pool = opts.pool;
+  }
+
+  private pixels(): PixelPool {
+    return this.pool ?? pixelPool();
   }
 
   backends(): HealthCheck[] {
     return [...this.chain.all(), this.local];
+  }
+
+  canRun(command: string): boolean {
+    const rule = Object.prototype.hasOwnProperty.call(this.rules, command) ? this.rules[command] : undefined;
+    if (!rule) return false;
+    if (rule.executor !== 'generative') return rule.executor === 'text' || isPixelOperation(rule.operation);
+    const template = this.template(rule);
+    return Boolean(template && this.chain.usable(template).length > 0);
   }
 
   async health(signal?: AbortSignal): Promise<HealthStatus> {
@@ -147,15 +172,18 @@ export class DefaultExecutor implements Executor {
 
   async execute(req: ExecuteRequest): Promise<ExecuteResult> {
     const info = await inspectImage(req.image, this.limits);
-    let image: RawImage = await decodeImage(req.image, { channels: info.hasAlpha ? 4 : 3, limits: this.limits });
-    image = { data: image.data, width: image.width, height: image.height, channels: image.channels };
+    const decoded = await decodeImage(req.image, { channels: info.hasAlpha ? 4 : 3, limits: this.limits });
+    // Shared memory from here on: the pool's kernels edit the photo in place.
+    const image: RawImage = await toSharedAsync({ data: decoded.data, width: decoded.width, height: decoded.height, channels: decoded.channels });
     const map = req.labelMap;
     if (map && (map.width !== image.width || map.height !== image.height)) {
       throw new UserFacingError('execute.labelmap_size', { mapSize: `${map.width}×${map.height}`, imageSize: `${image.width}×${image.height}` });
     }
+    const mapRef: LabelMapRef | undefined = map ? { data: await sharedAsync(map.data), width: map.width, height: map.height, labels: map.labels } : undefined;
     const result: ExecuteResult = { image, applied: [], skipped: [], advice: [], backend: 'none' };
     const total = Math.max(1, req.commands.length);
     const progress = (i: number, f: number, stage: string) => req.onProgress?.({ fraction: Math.min(1, (i + f) / total), stage });
+    const pool = this.pixels();
 
     for (const [i, cmd] of req.commands.entries()) {
       if (req.signal?.aborted) throw new UserFacingError('execute.cancelled');
@@ -177,20 +205,26 @@ export class DefaultExecutor implements Executor {
       }
       if (rule.executor === 'local') {
         const op = rule.operation;
-        if (!isLocalOperation(op)) {
+        if (!isPixelOperation(op)) {
           skip('execute.skip.unknown_command');
           continue;
         }
-        const mask = this.localMask(cmd, op, map, image);
-        const box = maskBoundingBox(mask);
-        if (!box) {
-          skip('execute.skip.empty_region');
+        const done = await runLocalEdit(op, {
+          pool,
+          image: result.image,
+          map: mapRef,
+          labels: labelsOf(cmd),
+          args: cmd.args,
+          feather: this.templates.local.feather,
+          blurSigmaAt100: this.templates.local.blurSigmaAt100,
+          backgroundSource: req.backgroundSource,
+          limits: this.limits,
+        });
+        if ('skip' in done) {
+          skip(done.skip);
           continue;
         }
-        const radius = this.templates.local.feather * Math.max(image.width, image.height);
-        // local edits run on every request at full resolution: the libvips feather is much cheaper
-        const alpha = WHOLE_MASKS.has(mask) ? mask.data : await featherInsideFast(mask, radius);
-        result.image = await applyLocalOperation(op, { image: result.image, alpha, box, args: cmd.args, blurSigmaAt100: this.templates.local.blurSigmaAt100 });
+        result.image = await toSharedAsync(done.image);
         result.applied.push(cmd);
         if (result.backend === 'none') result.backend = 'local';
       } else {
@@ -207,20 +241,19 @@ export class DefaultExecutor implements Executor {
           skip('execute.skip.no_generative_backend');
           continue;
         }
-        const mask = this.generativeMask(cmd, template, map, image);
-        const box = mask && maskBoundingBox(mask);
-        if (!mask || !box) {
+        const region = await this.generativeRegion(pool, cmd, template, mapRef, result.image);
+        if (!region.box) {
           skip(template.region === 'face' ? 'execute.skip.no_face' : 'execute.skip.empty_region');
           continue;
         }
+        const mask: Mask = { width: image.width, height: image.height, data: new Uint8Array(region.mask) };
+        const box = region.box;
         const { result: patch, backend, fallbackReason } = await this.chain.run(
           template,
           (b) => this.generate(b, cmd, rule, template, result.image, mask, box, req, (f) => progress(i, f, cmd.command)),
           req.settings?.backend,
         );
-        const radius = template.feather * Math.max(image.width, image.height);
-        const alpha = WHOLE_MASKS.has(mask) ? mask.data : featherInside(mask, radius);
-        result.image = blendPatch(result.image, patch.data, patch.plan.box, alpha);
+        result.image = await this.blend(pool, result.image, patch.data, patch.plan.box, region.alpha);
         result.applied.push(cmd);
         result.backend = backend.name;
         if (fallbackReason) result.fallbackReason = fallbackReason;
@@ -230,32 +263,31 @@ export class DefaultExecutor implements Executor {
     return result;
   }
 
-  private wholeMask(image: RawImage): Mask {
-    const mask = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height).fill(255) };
-    WHOLE_MASKS.add(mask);
-    return mask;
+  /** The edit mask (edge optimisation, dilation) and its feather for a generative command, on the pool. */
+  private async generativeRegion(pool: PixelPool, cmd: Command, template: Template, map: LabelMapRef | undefined, image: RawImage) {
+    const long = Math.max(image.width, image.height);
+    let labels: readonly string[];
+    if (template.region === 'whole') labels = [WHOLE];
+    else if (template.region === 'face') labels = map ? [FACE_LABEL] : [WHOLE]; // only face swap gets here without a map (ReActor finds the face)
+    else labels = labelsOf(cmd).includes(WHOLE) || !map ? [WHOLE] : labelsOf(cmd);
+    return regionOf({ pool, image, map }, labels, {
+      feather: template.feather * long,
+      ...(template.optimize && map ? { erode: currentErodeStrengths(image.width) } : {}),
+      ...(template.dilate > 0 ? { dilate: Math.max(1, Math.round(template.dilate * long)) } : {}),
+    });
   }
 
-  private localMask(cmd: Command, op: string, map: LabelMap | undefined, image: RawImage): Mask {
-    const labels = labelsOf(cmd);
-    const whole = labels.includes(WHOLE);
-    const selected = whole || !map ? this.wholeMask(image) : buildMask(map, { labels, optimize: false });
-    if (op !== 'cutout') return selected;
-    // cutout keeps the listed parts: the edit region (made transparent) is everything else.
-    const data = new Uint8Array(selected.data.length);
-    for (let i = 0; i < data.length; i++) data[i] = selected.data[i] ? 0 : 255;
-    return { width: selected.width, height: selected.height, data };
-  }
-
-  private generativeMask(cmd: Command, template: Template, map: LabelMap | undefined, image: RawImage): Mask | undefined {
-    if (template.region === 'whole') return this.wholeMask(image);
-    if (template.region === 'face') {
-      if (!map) return this.wholeMask(image); // only face swap gets here (ReActor finds the face)
-      return buildMask(map, { labels: [FACE_LABEL], optimize: template.optimize });
-    }
-    const labels = labelsOf(cmd);
-    if (labels.includes(WHOLE) || !map) return this.wholeMask(image);
-    return buildMask(map, { labels, optimize: template.optimize });
+  /** The backend's patch into the photo with the feathered alpha, in row bands on the pool. */
+  private async blend(pool: PixelPool, image: RawImage, patch: Buffer, box: Box, alpha: SharedArrayBuffer): Promise<RawImage> {
+    const imgRef = ref(image);
+    const patchShared = sharedBytes(patch.length);
+    await copySliced(patch, patchShared);
+    await Promise.all(
+      rowBands(box.top, box.top + box.height, pool.threads * 2).map((rows) =>
+        pool.run({ kind: 'blend', image: imgRef, patch: patchShared.buffer as SharedArrayBuffer, box, alpha, rows }),
+      ),
+    );
+    return { ...image, data: Buffer.from(imgRef.buffer, 0, image.data.length) };
   }
 
   private async generate(

@@ -113,7 +113,12 @@ export function setErodeDefaults(cfg: { labels: readonly string[]; widthDivisor:
 }
 
 function defaultErodeStrengths(map: LabelMap): Record<string, number> {
-  return erodeStrengths(map.width, configuredErode ?? { labels: ['Hair', 'Upper-clothes', 'Dress'], widthDivisor: 80, strength: {} });
+  return currentErodeStrengths(map.width);
+}
+
+/** The strengths buildMask uses by default for a photo `width` wide (for callers that build masks in a worker). */
+export function currentErodeStrengths(width: number): Record<string, number> {
+  return erodeStrengths(width, configuredErode ?? { labels: ['Hair', 'Upper-clothes', 'Dress'], widthDivisor: 80, strength: {} });
 }
 
 /**

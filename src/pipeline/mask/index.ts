@@ -6,6 +6,7 @@ export {
   maskCoverage,
   erodeStrengths,
   setErodeDefaults,
+  currentErodeStrengths,
   labelIndex,
   WHOLE_IMAGE,
   type MaskOptions,

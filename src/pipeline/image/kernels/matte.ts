@@ -1,0 +1,564 @@
+import type { Box, ImageRef } from '../shared.js';
+import { bilinear, boxMean, normalisedBlur, sampleAxis } from './grid.js';
+
+/**
+ * Matte refinement and compositing for cut-out, remove, background replacement and background
+ * blur. The label map gives a hard "kept" mask (the person); a fast colour guided filter (He et
+ * al., 2013/2015; coefficients on a coarse grid, applied with the full-resolution colour) turns it into a soft
+ * matte that follows hair and edges, but only inside a band around the boundary: away from it the
+ * matte is exactly 0 or 1, so kept pixels stay bit-identical and replaced ones are exactly the
+ * new background. In the band, the old background is taken out of mixed pixels (decontamination
+ * with the old background's local colour, estimated from pure background cells only), so no halo
+ * of it remains, and the new background goes in with the matte.
+ */
+
+/**
+ * Fine-grid statistics (sums per cell), planar Float32 grids gw×gh: colour (R, G, B in 0..1) and
+ * the kept share P. As in the fast guided filter (He & Sun, 2015) the filter then runs on these
+ * subsampled images; its coefficients are applied to the full-resolution colour. The guide is the
+ * colour, not the luma: a red shirt against a green wall of the same lightness is an edge it sees.
+ */
+export const FINE_PLANES = 4;
+/** Solved planes per fine cell: the filter's coefficients (Ar, Ag, Ab, B), the band weight W and the kept share for the light wrap. */
+export const SOLVED_PLANES = 6;
+/** Coarse-grid colour sums: old background RGB + count, kept-part RGB + count. */
+export const COARSE_PLANES = 8;
+
+export interface MatteGeometry {
+  /** The processed rectangle of the photo (grids start at its top-left corner). */
+  region: Box;
+  cell: number;
+  gw: number;
+  gh: number;
+  /** Coarse cells are `coarse` fine cells wide. */
+  coarse: number;
+  cw: number;
+  ch: number;
+}
+
+export interface MatteStatsTask {
+  kind: 'matte.stats';
+  image: ImageRef;
+  map: SharedArrayBuffer;
+  /** 256 entries: 1 where the label is kept (the foreground of the matte). */
+  keep: Uint8Array;
+  geo: MatteGeometry;
+  rows: [number, number];
+  fine: SharedArrayBuffer;
+  coarse: SharedArrayBuffer;
+}
+
+export function matteStatsKernel(t: MatteStatsTask): void {
+  const { image, geo, keep } = t;
+  const { region, cell, gw, gh, cw, ch } = geo;
+  const cc = cell * geo.coarse;
+  const w = image.width;
+  const c = image.channels;
+  const data = new Uint8Array(image.buffer);
+  const map = new Uint8Array(t.map);
+  const n = gw * gh;
+  const fine = new Float32Array(t.fine);
+  const coarse = new Float64Array(t.coarse);
+  const m = cw * ch;
+  const inv = 1 / 255;
+  for (let y = t.rows[0]; y < t.rows[1]; y++) {
+    const fy = ((y - region.top) / cell) | 0;
+    const cy = ((y - region.top) / cc) | 0;
+    let i = y * w + region.left;
+    let p = i * c;
+    for (let x = 0; x < region.width; x++, i++, p += c) {
+      const r8 = data[p]!, g8 = data[p + 1]!, b8 = data[p + 2]!;
+      const r = r8 * inv, g = g8 * inv, b = b8 * inv;
+      const k = keep[map[i]!]!;
+      const f = fy * gw + ((x / cell) | 0);
+      fine[f] += r;
+      fine[n + f] += g;
+      fine[2 * n + f] += b;
+      fine[3 * n + f] += k;
+      const q = cy * cw + ((x / cc) | 0);
+      const o = k ? 4 * m : 0;
+      coarse[o + q] += r8;
+      coarse[o + m + q] += g8;
+      coarse[o + 2 * m + q] += b8;
+      coarse[o + 3 * m + q] += 1;
+    }
+  }
+}
+
+export interface MatteSolveTask {
+  kind: 'matte.solve';
+  geo: MatteGeometry;
+  fine: SharedArrayBuffer;
+  coarse: SharedArrayBuffer;
+  /** Guided filter radius (cells) and regularisation (luma 0..1 squared). */
+  radius: number;
+  eps: number;
+  /** Half-width of the band where the matte may be soft (cells). */
+  band: number;
+  /** Radius of the neighbourhood whose share of kept pixels drives the light wrap (cells). */
+  wrapRadius: number;
+  /** Sigma of the normalised blur that estimates the old background and the kept colours (coarse cells). */
+  sourceSigma: number;
+  /** Outputs: planar Float32 fine grids (SOLVED_PLANES) and coarse grids [bgR, bgG, bgB, fgR, fgG, fgB]. */
+  out: SharedArrayBuffer;
+  outCoarse: SharedArrayBuffer;
+}
+
+export function matteSolveKernel(t: MatteSolveTask): void {
+  const { region, cell, gw, gh, cw, ch } = t.geo;
+  const n = gw * gh;
+  const fine = new Float32Array(t.fine);
+  // Per-cell means (edge cells hold fewer pixels): the subsampled guide and input.
+  const R = new Float64Array(n), G = new Float64Array(n), Bc = new Float64Array(n), P = new Float64Array(n);
+  for (let y = 0; y < gh; y++) {
+    const hy = Math.min(cell, region.height - y * cell);
+    for (let x = 0; x < gw; x++) {
+      const q = y * gw + x;
+      const cnt = Math.min(cell, region.width - x * cell) * hy;
+      R[q] = fine[q]! / cnt;
+      G[q] = fine[n + q]! / cnt;
+      Bc[q] = fine[2 * n + q]! / cnt;
+      P[q] = fine[3 * n + q]! / cnt;
+    }
+  }
+  // Window means of the guide, its second moments, the input and its products with the guide.
+  const tmp = new Float64Array(n);
+  const win = (a: Float64Array, b?: Float64Array) => {
+    const src = b ? new Float64Array(n) : a;
+    if (b) for (let q = 0; q < n; q++) src[q] = a[q]! * b[q]!;
+    const o = new Float64Array(n);
+    boxMean(src, gw, gh, t.radius, o, tmp);
+    return o;
+  };
+  const mR = win(R), mG = win(G), mB = win(Bc), mP = win(P);
+  const mRR = win(R, R), mRG = win(R, G), mRB = win(R, Bc), mGG = win(G, G), mGB = win(G, Bc), mBB = win(Bc, Bc);
+  const mRP = win(R, P), mGP = win(G, P), mBP = win(Bc, P);
+  const aR = new Float64Array(n), aG = new Float64Array(n), aB = new Float64Array(n), b0 = new Float64Array(n);
+  const e = t.eps;
+  for (let q = 0; q < n; q++) {
+    const r = mR[q]!, g = mG[q]!, b = mB[q]!, pm = mP[q]!;
+    // Σ = cov(I, I) + eps·U (symmetric 3×3), c = cov(I, p); a = Σ⁻¹ c by cofactors.
+    const s00 = mRR[q]! - r * r + e, s01 = mRG[q]! - r * g, s02 = mRB[q]! - r * b;
+    const s11 = mGG[q]! - g * g + e, s12 = mGB[q]! - g * b, s22 = mBB[q]! - b * b + e;
+    const c0 = mRP[q]! - r * pm, c1 = mGP[q]! - g * pm, c2 = mBP[q]! - b * pm;
+    const i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22, i02 = s01 * s12 - s02 * s11;
+    const i11 = s00 * s22 - s02 * s02, i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
+    const det = s00 * i00 + s01 * i01 + s02 * i02;
+    const ar = (i00 * c0 + i01 * c1 + i02 * c2) / det;
+    const ag = (i01 * c0 + i11 * c1 + i12 * c2) / det;
+    const ab = (i02 * c0 + i12 * c1 + i22 * c2) / det;
+    aR[q] = ar;
+    aG[q] = ag;
+    aB[q] = ab;
+    b0[q] = pm - ar * r - ag * g - ab * b;
+  }
+  const out = new Float32Array(t.out);
+  const put = (plane: number, values: Float64Array) => out.set(values, plane * n);
+  const mean = (src: Float64Array, r: number) => {
+    const o = new Float64Array(n);
+    boxMean(src, gw, gh, r, o, tmp);
+    return o;
+  };
+  put(0, mean(aR, t.radius));
+  put(1, mean(aG, t.radius));
+  put(2, mean(aB, t.radius));
+  put(3, mean(b0, t.radius));
+  // Band: cells whose neighbourhood holds both kept and replaced pixels; 1 near the boundary,
+  // falling to exactly 0 where the neighbourhood is pure.
+  const pb = mean(P, t.band);
+  const W = out.subarray(4 * n, 5 * n);
+  for (let q = 0; q < n; q++) {
+    const v = pb[q]!;
+    W[q] = v < 1e-4 || v > 1 - 1e-4 ? 0 : Math.min(1, 2 * (1 - Math.abs(2 * v - 1)));
+  }
+  put(5, mean(P, t.wrapRadius));
+
+  // Colour sources from pure coarse cells (eroded by one cell, so mixed edge pixels never count).
+  const m = cw * ch;
+  const coarse = new Float64Array(t.coarse);
+  const outC = new Float32Array(t.outCoarse);
+  for (let side = 0; side < 2; side++) {
+    const own = side * 4 * m;
+    const other = (1 - side) * 4 * m;
+    const weight = new Float64Array(m);
+    let total = 0;
+    const sums = [0, 0, 0];
+    for (let y = 0; y < ch; y++) {
+      for (let x = 0; x < cw; x++) {
+        let pure = true;
+        for (let dy = -1; dy <= 1 && pure; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const yy = y + dy, xx = x + dx;
+            if (yy < 0 || xx < 0 || yy >= ch || xx >= cw) continue;
+            if (coarse[other + 3 * m + yy * cw + xx]! > 0) {
+              pure = false;
+              break;
+            }
+          }
+        }
+        const q = y * cw + x;
+        const cnt = coarse[own + 3 * m + q]!;
+        if (pure && cnt > 0) {
+          weight[q] = cnt;
+          total += cnt;
+          for (let k = 0; k < 3; k++) sums[k] += coarse[own + k * m + q]!;
+        }
+      }
+    }
+    // Fallback when no pure cell exists: every pixel of that side.
+    const useAll = total === 0;
+    let allCnt = 0;
+    if (useAll) {
+      for (let q = 0; q < m; q++) {
+        weight[q] = coarse[own + 3 * m + q]!;
+        allCnt += weight[q]!;
+        for (let k = 0; k < 3; k++) sums[k] += coarse[own + k * m + q]!;
+      }
+    }
+    const denom = useAll ? Math.max(1, allCnt) : total;
+    for (let k = 0; k < 3; k++) {
+      const values = new Float64Array(m);
+      for (let q = 0; q < m; q++) values[q] = weight[q]! > 0 ? coarse[own + k * m + q]! : 0;
+      normalisedBlur(values, weight, cw, ch, t.sourceSigma, sums[k]! / denom, outC.subarray((side * 3 + k) * m, (side * 3 + k + 1) * m));
+    }
+  }
+}
+
+/**
+ * A colour field over (part of) the photo, sampled bilinearly: interleaved RGB Float32 ('field'),
+ * RGB bytes ('rgb8'), or unpremultiplied RGBA bytes from a blur of a masked region ('premult', whose
+ * alpha says how much of the region each value came from).
+ */
+export interface FieldSource {
+  kind: 'field' | 'rgb8' | 'premult';
+  data: SharedArrayBuffer;
+  gw: number;
+  gh: number;
+  /** Photo coordinates of the field's top-left corner and the size of one field cell in pixels. */
+  left: number;
+  top: number;
+  cellX: number;
+  cellY: number;
+}
+
+/** The new background: a full-resolution photo (RGB, photo-sized), or a field sampled bilinearly. */
+export type BackgroundSource = { kind: 'image'; buffer: SharedArrayBuffer } | FieldSource;
+
+export interface MatteApplyTask {
+  kind: 'matte.apply';
+  /** 'replace': composite over a new background in place; 'alpha': write RGBA with the matte as alpha. */
+  mode: 'replace' | 'alpha';
+  image: ImageRef;
+  /** For 'alpha': the RGBA output (same size); for 'replace': unused (written in place). */
+  out?: ImageRef;
+  map: SharedArrayBuffer;
+  keep: Uint8Array;
+  geo: MatteGeometry;
+  rows: [number, number];
+  solved: SharedArrayBuffer;
+  solvedCoarse: SharedArrayBuffer;
+  source?: BackgroundSource;
+  /** Light wrap strength 0..1 (replace only): the new background's light spills over the edge. */
+  wrap: number;
+  /** Smooth version of the new background for the light wrap. */
+  wrapSource?: FieldSource;
+}
+
+const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0);
+
+/** Bilinear sampling of a field along the columns [x0, x1) of one row at a time. */
+export class FieldSampler {
+  private readonly f32: Float32Array | undefined;
+  private readonly u8: Uint8Array | undefined;
+  private readonly rgb8: Uint8Array | undefined;
+  private readonly i0: Int32Array;
+  private readonly tx: Float32Array;
+  private r0 = 0;
+  private r1 = 0;
+  private ty = 0;
+  constructor(private readonly s: FieldSource, x0: number, x1: number) {
+    if (s.kind === 'field') this.f32 = new Float32Array(s.data);
+    else if (s.kind === 'rgb8') this.rgb8 = new Uint8Array(s.data);
+    else this.u8 = new Uint8Array(s.data);
+    const axis = sampleAxis(x0, x1, s.left, s.cellX, s.gw);
+    this.i0 = axis.i0;
+    this.tx = axis.t;
+  }
+  row(y: number): void {
+    const s = this.s;
+    let g = (y - s.top + 0.5) / s.cellY - 0.5;
+    g = g < 0 ? 0 : g > s.gh - 1 ? s.gh - 1 : g;
+    let y0 = Math.floor(g);
+    if (y0 >= s.gh - 1) y0 = Math.max(0, s.gh - 2);
+    this.ty = s.gh > 1 ? g - y0 : 0;
+    this.r0 = y0 * s.gw;
+    this.r1 = (s.gh > 1 ? y0 + 1 : y0) * s.gw;
+  }
+  /** Colour at column index xi into out; false where a blurred region has no coverage. */
+  at(xi: number, out: number[], dither: number): boolean {
+    const i0 = this.i0[xi]!, tx = this.tx[xi]!, ty = this.ty;
+    const i1 = this.s.gw > 1 ? i0 + 1 : i0;
+    const a0 = this.r0 + i0, a1 = this.r0 + i1, b0 = this.r1 + i0, b1 = this.r1 + i1;
+    if (this.f32) {
+      const f = this.f32;
+      for (let k = 0; k < 3; k++) {
+        const top = f[a0 * 3 + k]! + (f[a1 * 3 + k]! - f[a0 * 3 + k]!) * tx;
+        out[k] = top + (f[b0 * 3 + k]! + (f[b1 * 3 + k]! - f[b0 * 3 + k]!) * tx - top) * ty + dither;
+      }
+      return true;
+    }
+    if (this.rgb8) {
+      const f = this.rgb8;
+      for (let k = 0; k < 3; k++) {
+        const top = f[a0 * 3 + k]! + (f[a1 * 3 + k]! - f[a0 * 3 + k]!) * tx;
+        out[k] = top + (f[b0 * 3 + k]! + (f[b1 * 3 + k]! - f[b0 * 3 + k]!) * tx - top) * ty + dither;
+      }
+      return true;
+    }
+    // Premultiplied interpolation: colours are weighted by their coverage, then divided by it.
+    const f = this.u8!;
+    const w00 = f[a0 * 4 + 3]! * (1 - tx) * (1 - ty), w01 = f[a1 * 4 + 3]! * tx * (1 - ty);
+    const w10 = f[b0 * 4 + 3]! * (1 - tx) * ty, w11 = f[b1 * 4 + 3]! * tx * ty;
+    const sum = w00 + w01 + w10 + w11;
+    if (sum < 1e-3) return false;
+    for (let k = 0; k < 3; k++) out[k] = (f[a0 * 4 + k]! * w00 + f[a1 * 4 + k]! * w01 + f[b0 * 4 + k]! * w10 + f[b1 * 4 + k]! * w11) / sum;
+    return true;
+  }
+}
+
+export function matteApplyKernel(t: MatteApplyTask): { changed: number } {
+  const { image, geo, keep, mode } = t;
+  const { region, cell, gw, gh, cw, ch } = geo;
+  const cc = cell * geo.coarse;
+  const W0 = image.width;
+  const c = image.channels;
+  const data = new Uint8Array(image.buffer);
+  const map = new Uint8Array(t.map);
+  const n = gw * gh;
+  const m = cw * ch;
+  const solved = new Float32Array(t.solved);
+  const Ar = solved.subarray(0, n), Ag = solved.subarray(n, 2 * n), Ab = solved.subarray(2 * n, 3 * n), B = solved.subarray(3 * n, 4 * n);
+  const Wg = solved.subarray(4 * n, 5 * n), Pw = solved.subarray(5 * n, 6 * n);
+  const sc = new Float32Array(t.solvedCoarse);
+  const bgR = sc.subarray(0, m), bgG = sc.subarray(m, 2 * m), bgB = sc.subarray(2 * m, 3 * m);
+  const fgR = sc.subarray(3 * m, 4 * m), fgG = sc.subarray(4 * m, 5 * m), fgB = sc.subarray(5 * m, 6 * m);
+  const out = mode === 'alpha' ? new Uint8Array(t.out!.buffer) : data;
+  const oc = mode === 'alpha' ? 4 : c;
+
+  const x0 = region.left, x1 = region.left + region.width;
+  const fx = sampleAxis(x0, x1, x0, cell, gw);
+  const cxs = sampleAxis(x0, x1, x0, cc, cw);
+  const src = t.source;
+  const srcImage = src?.kind === 'image' ? new Uint8Array(src.buffer) : undefined;
+  const field = src && src.kind !== 'image' ? new FieldSampler(src, x0, x1) : undefined;
+  const wrap = mode === 'replace' && t.wrap > 0 && t.wrapSource ? new FieldSampler(t.wrapSource, x0, x1) : undefined;
+  const nb = [0, 0, 0];
+  const fc = [0, 0, 0];
+  const wc = [0, 0, 0];
+  let changed = 0;
+  // Cells whose bilinear footprint touches the band; elsewhere the matte is exactly 0 or 1.
+  const nz = new Uint8Array(n);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const x1c = Math.min(gw - 1, x + 1), y1c = Math.min(gh - 1, y + 1);
+      nz[y * gw + x] = Wg[y * gw + x]! > 0.002 || Wg[y * gw + x1c]! > 0.002 || Wg[y1c * gw + x]! > 0.002 || Wg[y1c * gw + x1c]! > 0.002 ? 1 : 0;
+    }
+  }
+  const rowNz = new Uint8Array(gh);
+  for (let y = 0; y < gh; y++) for (let x = 0; x < gw && !rowNz[y]; x++) if (nz[y * gw + x]) rowNz[y] = 1;
+  // A plain colour needs no sampling.
+  const flat = src && src.kind === 'field' && src.gw === 1 && src.gh === 1 ? Array.from(new Float32Array(src.data), (v) => clampByte(v)) : undefined;
+
+  for (let y = t.rows[0]; y < t.rows[1]; y++) {
+    if (y < region.top || y >= region.top + region.height) {
+      if (mode === 'alpha') copyRowAlpha(data, out, c, W0, y, 0, W0, map, keep);
+      continue;
+    }
+    let gy = (y - region.top + 0.5) / cell - 0.5;
+    gy = gy < 0 ? 0 : gy > gh - 1 ? gh - 1 : gy;
+    let fy0 = Math.floor(gy);
+    if (fy0 >= gh - 1) fy0 = Math.max(0, gh - 2);
+    const fty = gh > 1 ? gy - fy0 : 0;
+    let gy2 = (y - region.top + 0.5) / cc - 0.5;
+    gy2 = gy2 < 0 ? 0 : gy2 > ch - 1 ? ch - 1 : gy2;
+    let cy0 = Math.floor(gy2);
+    if (cy0 >= ch - 1) cy0 = Math.max(0, ch - 2);
+    const cty = ch > 1 ? gy2 - cy0 : 0;
+    field?.row(y);
+    wrap?.row(y);
+    if (mode === 'alpha') {
+      copyRowAlpha(data, out, c, W0, y, 0, x0, map, keep);
+      copyRowAlpha(data, out, c, W0, y, x1, W0, map, keep);
+    }
+    // Rows far from the band: a tight loop (most of a photo).
+    const far = !rowNz[fy0] && (fy0 + 1 >= gh || !rowNz[fy0 + 1]);
+    if (far && mode === 'alpha') {
+      changed += copyRowAlpha(data, out, c, W0, y, x0, x1, map, keep);
+      continue;
+    }
+    if (far && (srcImage || flat)) {
+      changed += fillRow(data, c, W0, y, x0, x1, map, keep, srcImage, flat);
+      continue;
+    }
+    for (let xi = 0; xi < region.width; xi++) {
+      const x = x0 + xi;
+      const i = y * W0 + x;
+      const p = i * c;
+      const kept = keep[map[i]!]!;
+      const fxi = fx.i0[xi]!, ftx = fx.t[xi]!;
+      let w = 0;
+      if (nz[fy0 * gw + fxi]) {
+        w = bilinear(Wg, gw, gh, fxi, ftx, fy0, fty);
+        if (w < 0.002) w = 0;
+      }
+      if (w === 0 && mode === 'replace') {
+        // away from the band: kept pixels stay as they are, replaced ones are the new background
+        if (kept) continue;
+        if (flat) {
+          data[p] = flat[0]!;
+          data[p + 1] = flat[1]!;
+          data[p + 2] = flat[2]!;
+          changed++;
+          continue;
+        }
+      }
+      const r = data[p]!, g = data[p + 1]!, b = data[p + 2]!;
+      let alpha: number;
+      if (w === 0) {
+        alpha = kept;
+      } else {
+        let q =
+          (bilinear(Ar, gw, gh, fxi, ftx, fy0, fty) * r + bilinear(Ag, gw, gh, fxi, ftx, fy0, fty) * g + bilinear(Ab, gw, gh, fxi, ftx, fy0, fty) * b) / 255 +
+          bilinear(B, gw, gh, fxi, ftx, fy0, fty);
+        q = q < 0 ? 0 : q > 1 ? 1 : q;
+        alpha = kept + (q - kept) * w;
+      }
+      if (mode === 'alpha') {
+        const po = i * 4;
+        const inA = c === 4 ? data[p + 3]! : 255;
+        if (alpha >= 1) {
+          out[po] = r;
+          out[po + 1] = g;
+          out[po + 2] = b;
+          out[po + 3] = inA;
+          continue;
+        }
+        changed++;
+        if (alpha <= 0) {
+          out[po] = r;
+          out[po + 1] = g;
+          out[po + 2] = b;
+          out[po + 3] = 0;
+          continue;
+        }
+        decontaminate(r, g, b, alpha, cxs.i0[xi]!, cxs.t[xi]!, cy0, cty, bgR, bgG, bgB, fgR, fgG, fgB, cw, ch, fc);
+        out[po] = clampByte(fc[0]!);
+        out[po + 1] = clampByte(fc[1]!);
+        out[po + 2] = clampByte(fc[2]!);
+        out[po + 3] = clampByte(alpha * inA);
+        continue;
+      }
+      // replace: kept pixels away from the band are never touched
+      if (alpha >= 1) continue;
+      if (srcImage) {
+        nb[0] = srcImage[i * 3]!;
+        nb[1] = srcImage[i * 3 + 1]!;
+        nb[2] = srcImage[i * 3 + 2]!;
+      } else if (!field || !field.at(xi, nb, (((x * 7 + y * 13) & 15) / 16 - 0.47) * 0.9)) {
+        continue;
+      }
+      changed++;
+      if (alpha <= 0) {
+        data[p] = clampByte(nb[0]!);
+        data[p + 1] = clampByte(nb[1]!);
+        data[p + 2] = clampByte(nb[2]!);
+        continue;
+      }
+      decontaminate(r, g, b, alpha, cxs.i0[xi]!, cxs.t[xi]!, cy0, cty, bgR, bgG, bgB, fgR, fgG, fgB, cw, ch, fc);
+      let or = alpha * fc[0]! + (1 - alpha) * nb[0]!;
+      let og = alpha * fc[1]! + (1 - alpha) * nb[1]!;
+      let ob = alpha * fc[2]! + (1 - alpha) * nb[2]!;
+      if (wrap) {
+        const lw = t.wrap * w * alpha * (1 - bilinear(Pw, gw, gh, fxi, ftx, fy0, fty));
+        if (lw > 0 && wrap.at(xi, wc, 0)) {
+          or += lw * (wc[0]! - or);
+          og += lw * (wc[1]! - og);
+          ob += lw * (wc[2]! - ob);
+        }
+      }
+      data[p] = clampByte(or);
+      data[p + 1] = clampByte(og);
+      data[p + 2] = clampByte(ob);
+    }
+  }
+  return { changed };
+}
+
+/**
+ * The kept part's own colour at a mixed pixel: F = (I − (1 − α)·B_old) / α, with B_old the old
+ * background's local colour. Where α is small that ratio is unstable, so it leans on the kept
+ * part's nearby colour instead.
+ */
+function decontaminate(
+  r: number, g: number, b: number, alpha: number,
+  cx: number, ctx: number, cy: number, cty: number,
+  bgR: Float32Array, bgG: Float32Array, bgB: Float32Array,
+  fgR: Float32Array, fgG: Float32Array, fgB: Float32Array,
+  cw: number, ch: number, out: number[],
+): void {
+  const u = (alpha - 0.05) / 0.3;
+  const t = alpha <= 0.05 ? 0 : alpha >= 0.35 ? 1 : u * u * (3 - 2 * u);
+  const inv = 1 - alpha;
+  const div = alpha > 0.05 ? alpha : 0.05;
+  out[0] = mix(r, inv, div, t, bilinear(bgR, cw, ch, cx, ctx, cy, cty), bilinear(fgR, cw, ch, cx, ctx, cy, cty));
+  out[1] = mix(g, inv, div, t, bilinear(bgG, cw, ch, cx, ctx, cy, cty), bilinear(fgG, cw, ch, cx, ctx, cy, cty));
+  out[2] = mix(b, inv, div, t, bilinear(bgB, cw, ch, cx, ctx, cy, cty), bilinear(fgB, cw, ch, cx, ctx, cy, cty));
+}
+
+function mix(v: number, inv: number, div: number, t: number, old: number, near: number): number {
+  let f = (v - inv * old) / div;
+  f = f < 0 ? 0 : f > 255 ? 255 : f;
+  return near + (f - near) * t;
+}
+
+/** RGBA copy of a row span; alpha 0 where the label is not kept. Returns how many became transparent. */
+function copyRowAlpha(src: Uint8Array, dst: Uint8Array, c: number, width: number, y: number, xa: number, xb: number, map: Uint8Array, keep: Uint8Array): number {
+  let cleared = 0;
+  for (let x = xa; x < xb; x++) {
+    const i = y * width + x;
+    const p = i * c;
+    const q = i * 4;
+    dst[q] = src[p]!;
+    dst[q + 1] = src[p + 1]!;
+    dst[q + 2] = src[p + 2]!;
+    if (keep[map[i]!]!) dst[q + 3] = c === 4 ? src[p + 3]! : 255;
+    else {
+      dst[q + 3] = 0;
+      cleared++;
+    }
+  }
+  return cleared;
+}
+
+/** Replaced pixels of a row span far from the band: the new background, byte for byte. */
+function fillRow(data: Uint8Array, c: number, width: number, y: number, xa: number, xb: number, map: Uint8Array, keep: Uint8Array, image: Uint8Array | undefined, flat: number[] | undefined): number {
+  let n = 0;
+  const r = flat ? flat[0]! : 0, g = flat ? flat[1]! : 0, b = flat ? flat[2]! : 0;
+  for (let x = xa; x < xb; x++) {
+    const i = y * width + x;
+    if (keep[map[i]!]) continue;
+    const p = i * c;
+    if (image) {
+      const q = i * 3;
+      data[p] = image[q]!;
+      data[p + 1] = image[q + 1]!;
+      data[p + 2] = image[q + 2]!;
+    } else {
+      data[p] = r;
+      data[p + 1] = g;
+      data[p + 2] = b;
+    }
+    n++;
+  }
+  return n;
+}
