@@ -6,6 +6,7 @@ import type { Template, TemplatesConfig } from '../../config/schemas/templates.j
 import type { MessageKey } from '../../i18n/index.js';
 import type { HealthCheck, HealthStatus } from '../../providers/types.js';
 import { BackendChain, createImageBackends, LocalOperations, type ImageBackend } from '../../providers/image/index.js';
+import { createInpaintBackend } from '../../providers/inpaint/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import { childLogger } from '../../util/logger.js';
 import type { Command } from '../commands/types.js';
@@ -53,8 +54,8 @@ export interface Executor extends HealthCheck {
   needsSegmentation(commands: Command[]): boolean;
   /**
    * Whether a command can run here at all: local and text commands always; generative ones when a
-   * backend that supports their template is configured. Planners should not propose commands for
-   * which this is false.
+   * backend that supports their template is configured (erase: SD WebUI, OpenAI or the embedded
+   * inpainting model). Planners should not propose commands for which this is false.
    */
   canRun(command: string): boolean;
   backends(): HealthCheck[];
@@ -69,6 +70,11 @@ export interface ExecutorOptions {
   limits?: ImageLimits;
   /** Worker pool for per-pixel work (default: the process-wide pool). */
   pool?: PixelPool;
+  /**
+   * The embedded inpainting model as a backend (erase without a generator). Default: from
+   * config/models.yaml when `imageBackends` is not given; none when it is (tests pass their own).
+   */
+  inpaint?: ImageBackend | null;
 }
 
 const WHOLE = '*';
@@ -114,7 +120,11 @@ export class DefaultExecutor implements Executor {
     const cfg = opts.config ?? loadConfig({ sections: ['commands', 'templates', 'backends'] });
     this.rules = cfg.commands.commands;
     this.templates = cfg.templates;
-    this.chain = new BackendChain(opts.imageBackends ?? createImageBackends(opts.env, cfg.backends));
+    const generative = opts.imageBackends ?? createImageBackends(opts.env, cfg.backends);
+    const inpaint = opts.inpaint !== undefined ? opts.inpaint : opts.imageBackends ? null : createInpaintBackend(opts.env);
+    // The embedded model only supports erase templates, so it goes first: for removal it is the
+    // specialised, local and free choice; a user's backend setting still puts theirs first.
+    this.chain = new BackendChain(inpaint ? [inpaint, ...generative] : generative);
     this.paramOrder = opts.paramOrder ?? loadParamOrder();
     this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.pool = opts.pool;
