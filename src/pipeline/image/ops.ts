@@ -154,7 +154,7 @@ export async function runLocalEdit(op: PixelOperation, ctx: LocalEditContext): P
       const sigma = Math.max(0.5, (strength / 100) * ctx.blurSigmaAt100 * long);
       if (!ctx.map || ctx.labels.includes(WHOLE)) return { image: await blurImage(pool, { image, sigma, whole: true }) };
       // The blur reads only the region's core: mixed pixels at its edge carry the kept part's colour.
-      const r = await regionOf(ctx, ctx.labels, { core: matteSizes(image.width, image.height).band });
+      const r = await regionOf(ctx, ctx.labels, { core: Math.max(2, Math.round(matteSizes(image.width, image.height).band / 3)) });
       if (!r.box) return { skip: 'execute.skip.empty_region' };
       if (r.coverage >= 1) return { image: await blurImage(pool, { image, sigma, whole: true }) };
       const keep = labelTable(ctx.map.labels, ctx.labels, true);

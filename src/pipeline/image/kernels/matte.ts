@@ -264,6 +264,9 @@ export interface MatteApplyTask {
   wrapSource?: FieldSource;
 }
 
+/** Below this coverage a blurred-region sample is replaced (gradually) by the old background estimate. */
+const LOW_COVERAGE = 0.25;
+
 const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0);
 
 /** Bilinear sampling of a field along the columns [x0, x1) of one row at a time. */
@@ -276,6 +279,8 @@ export class FieldSampler {
   private r0 = 0;
   private r1 = 0;
   private ty = 0;
+  /** Coverage (0..1) of the last premultiplied sample: how much of it came from the blurred region. */
+  coverage = 1;
   constructor(private readonly s: FieldSource, x0: number, x1: number) {
     if (s.kind === 'field') this.f32 = new Float32Array(s.data);
     else if (s.kind === 'rgb8') this.rgb8 = new Uint8Array(s.data);
@@ -320,6 +325,7 @@ export class FieldSampler {
     const w00 = f[a0 * 4 + 3]! * (1 - tx) * (1 - ty), w01 = f[a1 * 4 + 3]! * tx * (1 - ty);
     const w10 = f[b0 * 4 + 3]! * (1 - tx) * ty, w11 = f[b1 * 4 + 3]! * tx * ty;
     const sum = w00 + w01 + w10 + w11;
+    this.coverage = sum / 255;
     if (sum < 1e-3) return false;
     for (let k = 0; k < 3; k++) out[k] = (f[a0 * 4 + k]! * w00 + f[a1 * 4 + k]! * w01 + f[b0 * 4 + k]! * w10 + f[b1 * 4 + k]! * w11) / sum;
     return true;
@@ -464,8 +470,21 @@ export function matteApplyKernel(t: MatteApplyTask): { changed: number } {
         nb[0] = srcImage[i * 3]!;
         nb[1] = srcImage[i * 3 + 1]!;
         nb[2] = srcImage[i * 3 + 2]!;
-      } else if (!field || !field.at(xi, nb, (((x * 7 + y * 13) & 15) / 16 - 0.47) * 0.9)) {
+      } else if (!field) {
         continue;
+      } else {
+        const ok = field.at(xi, nb, (((x * 7 + y * 13) & 15) / 16 - 0.47) * 0.9);
+        if (src!.kind === 'premult' && field.coverage < LOW_COVERAGE) {
+          // Little of the blurred region reached here (next to the kept part): its 8-bit colour is
+          // unreliable, so lean on the old background's local colour (a blur of pure background).
+          const k = ok ? field.coverage / LOW_COVERAGE : 0;
+          const cx = cxs.i0[xi]!, ctx = cxs.t[xi]!;
+          nb[0] = nb[0]! * k + bilinear(bgR, cw, ch, cx, ctx, cy0, cty) * (1 - k);
+          nb[1] = nb[1]! * k + bilinear(bgG, cw, ch, cx, ctx, cy0, cty) * (1 - k);
+          nb[2] = nb[2]! * k + bilinear(bgB, cw, ch, cx, ctx, cy0, cty) * (1 - k);
+        } else if (!ok) {
+          continue;
+        }
       }
       changed++;
       if (alpha <= 0) {
@@ -497,7 +516,7 @@ export function matteApplyKernel(t: MatteApplyTask): { changed: number } {
 /**
  * The kept part's own colour at a mixed pixel: F = (I − (1 − α)·B_old) / α, with B_old the old
  * background's local colour. Where α is small that ratio is unstable, so it leans on the kept
- * part's nearby colour instead.
+ * part's nearby colour instead, and it never strays far from that colour.
  */
 function decontaminate(
   r: number, g: number, b: number, alpha: number,
@@ -506,8 +525,8 @@ function decontaminate(
   fgR: Float32Array, fgG: Float32Array, fgB: Float32Array,
   cw: number, ch: number, out: number[],
 ): void {
-  const u = (alpha - 0.05) / 0.3;
-  const t = alpha <= 0.05 ? 0 : alpha >= 0.35 ? 1 : u * u * (3 - 2 * u);
+  const u = (alpha - 0.1) / 0.5;
+  const t = alpha <= 0.1 ? 0 : alpha >= 0.6 ? 1 : u * u * (3 - 2 * u);
   const inv = 1 - alpha;
   const div = alpha > 0.05 ? alpha : 0.05;
   out[0] = mix(r, inv, div, t, bilinear(bgR, cw, ch, cx, ctx, cy, cty), bilinear(fgR, cw, ch, cx, ctx, cy, cty));
@@ -515,8 +534,13 @@ function decontaminate(
   out[2] = mix(b, inv, div, t, bilinear(bgB, cw, ch, cx, ctx, cy, cty), bilinear(fgB, cw, ch, cx, ctx, cy, cty));
 }
 
+/** Largest step of the unmixed colour away from the kept part's nearby colour (a wrong old-background estimate must not create sparks). */
+const MAX_UNMIX = 96;
+
 function mix(v: number, inv: number, div: number, t: number, old: number, near: number): number {
   let f = (v - inv * old) / div;
+  if (f > near + MAX_UNMIX) f = near + MAX_UNMIX;
+  else if (f < near - MAX_UNMIX) f = near - MAX_UNMIX;
   f = f < 0 ? 0 : f > 255 ? 255 : f;
   return near + (f - near) * t;
 }
