@@ -79,6 +79,7 @@ export interface ExecutorOptions {
 
 const WHOLE = '*';
 const FACE_LABEL = 'Face';
+const INPAINT_BACKEND = 'inpaint-model';
 
 function labelsOf(cmd: Command): string[] {
   const v = cmd.args.labels;
@@ -147,13 +148,16 @@ export class DefaultExecutor implements Executor {
   }
 
   async health(signal?: AbortSignal): Promise<HealthStatus> {
-    const states = await Promise.all(this.chain.all().map((b) => b.health(signal)));
+    // The embedded inpainting model only erases: it is reported, but it is not a generator.
+    const all = await Promise.all(this.chain.all().map(async (b) => ({ eraseOnly: b.name === INPAINT_BACKEND, status: await b.health(signal) })));
+    const states = all.filter((s) => !s.eraseOnly).map((s) => s.status);
+    const erase = all.filter((s) => s.eraseOnly).map((s) => `; erase: ${s.status.name} ${s.status.state}`).join('');
     const configured = states.filter((s) => s.state !== 'off');
     const down = configured.filter((s) => s.state === 'down');
     const summary = states.map((s) => `${s.name}: ${s.state}`).join(', ');
-    if (configured.length === 0) return { name: 'executor', state: 'degraded', detail: `local operations only (no generative backend configured: ${summary})` };
-    if (down.length === configured.length) return { name: 'executor', state: 'degraded', detail: `generative backends down, local operations work (${summary})` };
-    return { name: 'executor', state: down.length ? 'degraded' : 'ok', detail: summary };
+    if (configured.length === 0) return { name: 'executor', state: 'degraded', detail: `local operations only (no generative backend configured: ${summary})${erase}` };
+    if (down.length === configured.length) return { name: 'executor', state: 'degraded', detail: `generative backends down, local operations work (${summary})${erase}` };
+    return { name: 'executor', state: down.length ? 'degraded' : 'ok', detail: `${summary}${erase}` };
   }
 
   private template(rule: CommandRule): Template | undefined {

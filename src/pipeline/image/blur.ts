@@ -9,9 +9,9 @@ import { copySliced, ref, rowBands, type Box } from './shared.js';
  * Blur that never bleeds what is kept into what is blurred. The region to blur goes to libvips as
  * RGBA with the region's mask as alpha; libvips blurs premultiplied and divides by the blurred
  * alpha, which is a normalised convolution: a background pixel next to the person becomes the
- * average of nearby *background* only. Large sigmas are computed on a downscaled copy (the result
- * is smooth anyway) and sampled back bilinearly, premultiplied. The blurred region then goes in
- * through the refined matte, so hair stays sharp over a soft background.
+ * average of nearby *background* only. Large sigmas are computed on a copy shrunk in the pool (the
+ * result is smooth anyway) and sampled back bilinearly, premultiplied. The blurred region then
+ * goes in through the refined matte, so hair stays sharp over a soft background.
  */
 export interface BlurRequest {
   image: RawImage;
@@ -67,9 +67,30 @@ export async function blurImage(pool: PixelPool, req: BlurRequest): Promise<RawI
   const editRegion = growBox(req.box, sizes.band + 2 * sizes.radius, image.width, image.height);
   // What the blur reads: the region to blur plus three sigmas.
   const readRegion = growBox(req.box, Math.ceil(req.sigma * 3), image.width, image.height);
-  const rgba = new SharedArrayBuffer(readRegion.width * readRegion.height * 4);
-  await Promise.all(rowBands(readRegion.top, readRegion.top + readRegion.height, pool.threads * 2).map((rows) => pool.run({ kind: 'field.pack', image: imgRef, mask: req.mask!, region: readRegion, rows, out: rgba })));
-  const source = await blurredField(Buffer.from(rgba), readRegion, 4, req.sigma);
+  const f = factorFor(req.sigma, readRegion);
+  let source: FieldSource;
+  if (f > 1) {
+    // Shrink in the pool (box average of the region's pixels only, cells next to kept pixels
+    // dropped), then blur the small copy in libvips: no full-size RGBA, no 12 MP resize.
+    const gw = Math.ceil(readRegion.width / f);
+    const gh = Math.ceil(readRegion.height / f);
+    const sums = new SharedArrayBuffer(5 * gw * gh * 8);
+    await Promise.all(
+      rowBands(readRegion.top, readRegion.top + readRegion.height, pool.threads * 2, f).map((rows) =>
+        pool.run({ kind: 'field.down', image: imgRef, mask: req.mask!, map: req.map!, keep: req.keep!, region: readRegion, rows, cell: f, gw, gh, sums }),
+      ),
+    );
+    const small = new SharedArrayBuffer(gw * gh * 4);
+    await pool.run({ kind: 'field.downFinish', gw, gh, cell: f, sums, out: small });
+    const out = await sharp(Buffer.from(small), { raw: { width: gw, height: gh, channels: 4 } }).blur(Math.max(0.3, req.sigma / f)).raw().toBuffer();
+    const data = new SharedArrayBuffer(out.length);
+    new Uint8Array(data).set(out);
+    source = { kind: 'premult', data, gw, gh, left: readRegion.left, top: readRegion.top, cellX: f, cellY: f };
+  } else {
+    const rgba = new SharedArrayBuffer(readRegion.width * readRegion.height * 4);
+    await Promise.all(rowBands(readRegion.top, readRegion.top + readRegion.height, pool.threads * 2).map((rows) => pool.run({ kind: 'field.pack', image: imgRef, mask: req.mask!, region: readRegion, rows, out: rgba })));
+    source = await blurredField(Buffer.from(rgba), readRegion, 4, req.sigma);
+  }
   const { image: out } = await matteComposite(pool, { image: shared, map: req.map, keep: req.keep, region: editRegion, mode: 'replace', source, sizes });
   return out;
 }

@@ -4,7 +4,7 @@ import { labelIndex } from '../mask/build.js';
 import { BACKDROP_GREY, prepareBackground, type BackgroundSpec } from './background.js';
 import { blurImage } from './blur.js';
 import type { ImageLimits, RawImage } from './io.js';
-import { matteComposite, matteSizes } from './matte.js';
+import { matteComposite } from './matte.js';
 import type { PixelPool } from './pool.js';
 import { recolorPart, type Material } from './recolor.js';
 import { ref, rowBands, sharedBytes, type Box } from './shared.js';
@@ -50,8 +50,6 @@ export type LocalEditResult = { image: RawImage } | { skip: MessageKey };
 interface EditRegion {
   mask: SharedArrayBuffer;
   alpha: SharedArrayBuffer;
-  /** The mask shrunk away from its boundary (when asked for), else the mask. */
-  core: SharedArrayBuffer;
   box: Box | null;
   coverage: number;
 }
@@ -60,7 +58,7 @@ interface EditRegion {
 export async function regionOf(
   ctx: Pick<LocalEditContext, 'pool' | 'image' | 'map'>,
   labels: readonly string[],
-  opts: { complement?: boolean; feather?: number; erode?: Record<string, number>; dilate?: number; core?: number } = {},
+  opts: { complement?: boolean; feather?: number; erode?: Record<string, number>; dilate?: number } = {},
 ): Promise<EditRegion> {
   const { image, map } = ctx;
   const n = image.width * image.height;
@@ -69,11 +67,10 @@ export async function regionOf(
     all.fill(opts.complement ? 0 : 255);
     const box = opts.complement ? null : { left: 0, top: 0, width: image.width, height: image.height };
     const buf = all.buffer as SharedArrayBuffer;
-    return { mask: buf, alpha: buf, core: buf, box, coverage: opts.complement ? 0 : 1 };
+    return { mask: buf, alpha: buf, box, coverage: opts.complement ? 0 : 1 };
   }
   const mask = new SharedArrayBuffer(n);
   const alpha = new SharedArrayBuffer(n);
-  const core = opts.core ? new SharedArrayBuffer(n) : mask;
   const r = await ctx.pool.run({
     kind: 'mask',
     map: map.data,
@@ -87,9 +84,8 @@ export async function regionOf(
     feather: opts.feather ?? 0,
     mask,
     alpha,
-    ...(opts.core ? { core: { px: opts.core, out: core } } : {}),
   });
-  return { mask, alpha, core, box: r.box, coverage: r.coverage };
+  return { mask, alpha, box: r.box, coverage: r.coverage };
 }
 
 /** 256-entry table: 1 for label indices listed (or, with `invert`, for every other label). */
@@ -153,12 +149,11 @@ export async function runLocalEdit(op: PixelOperation, ctx: LocalEditContext): P
       const strength = Math.min(100, Math.max(1, num(ctx.args.strength, 30)));
       const sigma = Math.max(0.5, (strength / 100) * ctx.blurSigmaAt100 * long);
       if (!ctx.map || ctx.labels.includes(WHOLE)) return { image: await blurImage(pool, { image, sigma, whole: true }) };
-      // The blur reads only the region's core: mixed pixels at its edge carry the kept part's colour.
-      const r = await regionOf(ctx, ctx.labels, { core: Math.max(2, Math.round(matteSizes(image.width, image.height).band / 3)) });
+      const r = await regionOf(ctx, ctx.labels);
       if (!r.box) return { skip: 'execute.skip.empty_region' };
       if (r.coverage >= 1) return { image: await blurImage(pool, { image, sigma, whole: true }) };
       const keep = labelTable(ctx.map.labels, ctx.labels, true);
-      return { image: await blurImage(pool, { image, sigma, mask: r.core, box: r.box, map: ctx.map.data, keep }) };
+      return { image: await blurImage(pool, { image, sigma, mask: r.mask, box: r.box, map: ctx.map.data, keep }) };
     }
     case 'remove':
     case 'cutout': {

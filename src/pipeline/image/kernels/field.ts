@@ -68,3 +68,97 @@ export function fieldBlendKernel(t: FieldBlendTask): void {
     }
   }
 }
+
+/**
+ * A masked region shrunk by `cell`×`cell` box averaging, for blurring on a small copy: per cell the
+ * region's colour sums (weighted by the mask), its pixel count, and how many kept pixels the cell
+ * holds. Rows are banded on multiples of `cell`.
+ */
+export interface DownTask {
+  kind: 'field.down';
+  image: ImageRef;
+  mask: SharedArrayBuffer;
+  map: SharedArrayBuffer;
+  keep: Uint8Array;
+  region: Box;
+  rows: [number, number];
+  cell: number;
+  gw: number;
+  gh: number;
+  /** Float64 planes gw×gh: R, G, B sums over region pixels, their count, kept pixels. */
+  sums: SharedArrayBuffer;
+}
+
+export function downKernel(t: DownTask): void {
+  const { image, region, cell, gw, gh } = t;
+  const c = image.channels;
+  const data = new Uint8Array(image.buffer);
+  const mask = new Uint8Array(t.mask);
+  const map = new Uint8Array(t.map);
+  const sums = new Float64Array(t.sums);
+  const n = gw * gh;
+  for (let y = t.rows[0]; y < t.rows[1]; y++) {
+    const row = (((y - region.top) / cell) | 0) * gw;
+    let i = y * image.width + region.left;
+    for (let x = 0; x < region.width; x++, i++) {
+      const q = row + ((x / cell) | 0);
+      if (mask[i]) {
+        const p = i * c;
+        sums[q] += data[p]!;
+        sums[n + q] += data[p + 1]!;
+        sums[2 * n + q] += data[p + 2]!;
+        sums[3 * n + q] += 1;
+      } else if (t.keep[map[i]!]) {
+        sums[4 * n + q] += 1;
+      }
+    }
+  }
+}
+
+/**
+ * The small RGBA for libvips: colour = mean of the region's pixels in the cell, alpha = the share
+ * of the cell they cover — except next to kept pixels (a cell holding any, and its neighbours),
+ * whose colours carry the kept part's edge and would bleed it into the blur.
+ */
+export interface DownFinishTask {
+  kind: 'field.downFinish';
+  gw: number;
+  gh: number;
+  cell: number;
+  sums: SharedArrayBuffer;
+  /** Uint8 RGBA gw×gh output. */
+  out: SharedArrayBuffer;
+}
+
+export function downFinishKernel(t: DownFinishTask): void {
+  const { gw, gh } = t;
+  const n = gw * gh;
+  const sums = new Float64Array(t.sums);
+  const out = new Uint8Array(t.out);
+  const full = t.cell * t.cell;
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const q = y * gw + x;
+      let nearKept = false;
+      for (let dy = -1; dy <= 1 && !nearKept; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy, xx = x + dx;
+          if (yy >= 0 && xx >= 0 && yy < gh && xx < gw && sums[4 * n + yy * gw + xx]! > 0) {
+            nearKept = true;
+            break;
+          }
+        }
+      }
+      const cnt = sums[3 * n + q]!;
+      const o = q * 4;
+      if (cnt === 0 || nearKept) {
+        out[o] = out[o + 1] = out[o + 2] = out[o + 3] = 0;
+        continue;
+      }
+      out[o] = Math.round(sums[q]! / cnt);
+      out[o + 1] = Math.round(sums[n + q]! / cnt);
+      out[o + 2] = Math.round(sums[2 * n + q]! / cnt);
+      out[o + 3] = Math.round((255 * Math.min(cnt, full)) / full);
+    }
+  }
+}

@@ -1,14 +1,14 @@
 import { blendKernel, type BlendTask } from './blend.js';
-import { fieldBlendKernel, packKernel, type FieldBlendTask, type PackTask } from './field.js';
+import { downFinishKernel, downKernel, fieldBlendKernel, packKernel, type DownFinishTask, type DownTask, type FieldBlendTask, type PackTask } from './field.js';
 import { maskKernel, type MaskTask } from './masks.js';
 import { matteApplyKernel, matteSolveKernel, matteStatsKernel, type MatteApplyTask, type MatteSolveTask, type MatteStatsTask } from './matte.js';
 import { recolorApplyKernel, recolorBaseKernel, recolorStatsKernel, type RecolorApplyTask, type RecolorBaseTask, type RecolorStats, type RecolorStatsTask } from './recolor.js';
 import { toneKernel, type ToneTask } from './tone.js';
 
-export type { FieldBlendTask, PackTask, BlendTask, MaskTask, MatteApplyTask, MatteSolveTask, MatteStatsTask, RecolorApplyTask, RecolorBaseTask, RecolorStatsTask, ToneTask, RecolorStats };
+export type { DownFinishTask, DownTask, FieldBlendTask, PackTask, BlendTask, MaskTask, MatteApplyTask, MatteSolveTask, MatteStatsTask, RecolorApplyTask, RecolorBaseTask, RecolorStatsTask, ToneTask, RecolorStats };
 
 /** Every job the pixel workers run; `kind` picks the kernel. */
-export type Task = MaskTask | ToneTask | RecolorStatsTask | RecolorBaseTask | RecolorApplyTask | MatteStatsTask | MatteSolveTask | MatteApplyTask | BlendTask | PackTask | FieldBlendTask;
+export type Task = MaskTask | ToneTask | RecolorStatsTask | RecolorBaseTask | RecolorApplyTask | MatteStatsTask | MatteSolveTask | MatteApplyTask | BlendTask | PackTask | FieldBlendTask | DownTask | DownFinishTask;
 
 interface Results {
   mask: ReturnType<typeof maskKernel>;
@@ -22,6 +22,8 @@ interface Results {
   blend: void;
   'field.pack': void;
   'field.blend': void;
+  'field.down': void;
+  'field.downFinish': void;
 }
 export type TaskResult<T extends Task> = Results[T['kind']];
 
@@ -50,5 +52,9 @@ export function runTask(task: Task): unknown {
       return packKernel(task);
     case 'field.blend':
       return fieldBlendKernel(task);
+    case 'field.down':
+      return downKernel(task);
+    case 'field.downFinish':
+      return downFinishKernel(task);
   }
 }

@@ -26,8 +26,6 @@ export interface MaskTask {
   /** Outputs: the binary mask (0/255) and the alpha (0 outside, ramp inside). */
   mask: SharedArrayBuffer;
   alpha: SharedArrayBuffer;
-  /** Optional: the mask shrunk by `px` (its core, away from the boundary's mixed pixels). */
-  core?: { px: number; out: SharedArrayBuffer };
 }
 
 export function maskKernel(t: MaskTask): { box: Box | null; coverage: number } {
@@ -43,16 +41,20 @@ export function maskKernel(t: MaskTask): { box: Box | null; coverage: number } {
   }
   const out = new Uint8Array(t.mask, 0, n);
   out.set(data);
+  const box = maskBoundingBox({ width: t.width, height: t.height, data });
   const alpha = new Uint8Array(t.alpha, 0, n);
-  alpha.set(t.feather > 0 ? featherInside({ width: t.width, height: t.height, data }, t.feather) : data);
-  if (t.core) {
-    const inv = new Uint8Array(n);
-    for (let i = 0; i < n; i++) inv[i] = data[i] ? 0 : 1;
-    const grown = dilateSquare(inv, t.width, t.height, Math.max(1, Math.round(t.core.px)));
-    const core = new Uint8Array(t.core.out, 0, n);
-    for (let i = 0; i < n; i++) core[i] = grown[i] ? 0 : 255;
-  }
   let count = 0;
-  for (let i = 0; i < n; i++) if (data[i]) count++;
-  return { box: maskBoundingBox({ width: t.width, height: t.height, data }), coverage: count / n };
+  if (box) {
+    // Feather only the mask's box plus a one-pixel ring (zeros, or the photo's border, which the
+    // distance treats as inside): the same alpha as over the whole photo, for a fraction of the cost.
+    const x0 = Math.max(0, box.left - 1), y0 = Math.max(0, box.top - 1);
+    const x1 = Math.min(t.width, box.left + box.width + 1), y1 = Math.min(t.height, box.top + box.height + 1);
+    const cw = x1 - x0, ch = y1 - y0;
+    const crop = new Uint8Array(cw * ch);
+    for (let y = 0; y < ch; y++) crop.set(data.subarray((y0 + y) * t.width + x0, (y0 + y) * t.width + x1), y * cw);
+    const a = t.feather > 0 ? featherInside({ width: cw, height: ch, data: crop }, t.feather) : crop;
+    for (let y = 0; y < ch; y++) alpha.set(a.subarray(y * cw, (y + 1) * cw), (y0 + y) * t.width + x0);
+    for (let i = 0; i < crop.length; i++) if (crop[i]) count++;
+  }
+  return { box, coverage: count / n };
 }

@@ -271,23 +271,22 @@ const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0);
 
 /** Bilinear sampling of a field along the columns [x0, x1) of one row at a time. */
 export class FieldSampler {
-  private readonly f32: Float32Array | undefined;
-  private readonly u8: Uint8Array | undefined;
-  private readonly rgb8: Uint8Array | undefined;
-  private readonly i0: Int32Array;
-  private readonly tx: Float32Array;
-  private r0 = 0;
-  private r1 = 0;
-  private ty = 0;
-  /** Coverage (0..1) of the last premultiplied sample: how much of it came from the blurred region. */
+  private readonly src: Float32Array | Uint8Array;
+  private readonly channels: 3 | 4;
+  readonly i0: Int32Array;
+  readonly tx: Float32Array;
+  /** The current row, interpolated vertically once: 4 floats per field column (RGB premultiplied by coverage, coverage). */
+  readonly line: Float32Array;
+  private lastRow = -1;
+  /** Coverage (0..1) of the last sample: how much of it came from the blurred region (1 for plain fields). */
   coverage = 1;
   constructor(private readonly s: FieldSource, x0: number, x1: number) {
-    if (s.kind === 'field') this.f32 = new Float32Array(s.data);
-    else if (s.kind === 'rgb8') this.rgb8 = new Uint8Array(s.data);
-    else this.u8 = new Uint8Array(s.data);
+    this.src = s.kind === 'field' ? new Float32Array(s.data) : new Uint8Array(s.data);
+    this.channels = s.kind === 'premult' ? 4 : 3;
     const axis = sampleAxis(x0, x1, s.left, s.cellX, s.gw);
     this.i0 = axis.i0;
     this.tx = axis.t;
+    this.line = new Float32Array(s.gw * 4);
   }
   row(y: number): void {
     const s = this.s;
@@ -295,39 +294,48 @@ export class FieldSampler {
     g = g < 0 ? 0 : g > s.gh - 1 ? s.gh - 1 : g;
     let y0 = Math.floor(g);
     if (y0 >= s.gh - 1) y0 = Math.max(0, s.gh - 2);
-    this.ty = s.gh > 1 ? g - y0 : 0;
-    this.r0 = y0 * s.gw;
-    this.r1 = (s.gh > 1 ? y0 + 1 : y0) * s.gw;
+    const ty = s.gh > 1 ? g - y0 : 0;
+    const key = y0 * 4096 + Math.round(ty * 4095);
+    if (key === this.lastRow) return;
+    this.lastRow = key;
+    const c = this.channels;
+    const r0 = y0 * s.gw * c, r1 = (s.gh > 1 ? y0 + 1 : y0) * s.gw * c;
+    const f = this.src, line = this.line;
+    for (let x = 0; x < s.gw; x++) {
+      const a = r0 + x * c, b = r1 + x * c, o = x * 4;
+      if (c === 4) {
+        const wa = f[a + 3]! * (1 - ty), wb = f[b + 3]! * ty;
+        line[o] = f[a]! * wa + f[b]! * wb;
+        line[o + 1] = f[a + 1]! * wa + f[b + 1]! * wb;
+        line[o + 2] = f[a + 2]! * wa + f[b + 2]! * wb;
+        line[o + 3] = wa + wb;
+      } else {
+        line[o] = f[a]! + (f[b]! - f[a]!) * ty;
+        line[o + 1] = f[a + 1]! + (f[b + 1]! - f[a + 1]!) * ty;
+        line[o + 2] = f[a + 2]! + (f[b + 2]! - f[a + 2]!) * ty;
+        line[o + 3] = 1;
+      }
+    }
   }
   /** Colour at column index xi into out; false where a blurred region has no coverage. */
   at(xi: number, out: number[], dither: number): boolean {
-    const i0 = this.i0[xi]!, tx = this.tx[xi]!, ty = this.ty;
-    const i1 = this.s.gw > 1 ? i0 + 1 : i0;
-    const a0 = this.r0 + i0, a1 = this.r0 + i1, b0 = this.r1 + i0, b1 = this.r1 + i1;
-    if (this.f32) {
-      const f = this.f32;
-      for (let k = 0; k < 3; k++) {
-        const top = f[a0 * 3 + k]! + (f[a1 * 3 + k]! - f[a0 * 3 + k]!) * tx;
-        out[k] = top + (f[b0 * 3 + k]! + (f[b1 * 3 + k]! - f[b0 * 3 + k]!) * tx - top) * ty + dither;
-      }
+    const i0 = this.i0[xi]!, tx = this.tx[xi]!;
+    const a = i0 * 4, b = (this.s.gw > 1 ? i0 + 1 : i0) * 4;
+    const line = this.line;
+    if (this.channels === 3) {
+      out[0] = line[a]! + (line[b]! - line[a]!) * tx + dither;
+      out[1] = line[a + 1]! + (line[b + 1]! - line[a + 1]!) * tx + dither;
+      out[2] = line[a + 2]! + (line[b + 2]! - line[a + 2]!) * tx + dither;
       return true;
     }
-    if (this.rgb8) {
-      const f = this.rgb8;
-      for (let k = 0; k < 3; k++) {
-        const top = f[a0 * 3 + k]! + (f[a1 * 3 + k]! - f[a0 * 3 + k]!) * tx;
-        out[k] = top + (f[b0 * 3 + k]! + (f[b1 * 3 + k]! - f[b0 * 3 + k]!) * tx - top) * ty + dither;
-      }
-      return true;
-    }
-    // Premultiplied interpolation: colours are weighted by their coverage, then divided by it.
-    const f = this.u8!;
-    const w00 = f[a0 * 4 + 3]! * (1 - tx) * (1 - ty), w01 = f[a1 * 4 + 3]! * tx * (1 - ty);
-    const w10 = f[b0 * 4 + 3]! * (1 - tx) * ty, w11 = f[b1 * 4 + 3]! * tx * ty;
-    const sum = w00 + w01 + w10 + w11;
+    // Premultiplied: colours were weighted by their coverage; divide by the interpolated coverage.
+    const wa = 1 - tx;
+    const sum = line[a + 3]! * wa + line[b + 3]! * tx;
     this.coverage = sum / 255;
     if (sum < 1e-3) return false;
-    for (let k = 0; k < 3; k++) out[k] = (f[a0 * 4 + k]! * w00 + f[a1 * 4 + k]! * w01 + f[b0 * 4 + k]! * w10 + f[b1 * 4 + k]! * w11) / sum;
+    out[0] = (line[a]! * wa + line[b]! * tx) / sum;
+    out[1] = (line[a + 1]! * wa + line[b + 1]! * tx) / sum;
+    out[2] = (line[a + 2]! * wa + line[b + 2]! * tx) / sum;
     return true;
   }
 }
@@ -375,6 +383,42 @@ export function matteApplyKernel(t: MatteApplyTask): { changed: number } {
   // A plain colour needs no sampling.
   const flat = src && src.kind === 'field' && src.gw === 1 && src.gh === 1 ? Array.from(new Float32Array(src.data), (v) => clampByte(v)) : undefined;
 
+  let cy0 = 0, cty = 0;
+  const fsrc = field ? (src as FieldSource) : undefined;
+  /**
+   * The new background from a field at a replaced pixel away from the band (current row). For a
+   * blurred region, where little of it reached (next to the kept part), the old background's
+   * local estimate takes over gradually: an 8-bit sample with tiny coverage is unreliable.
+   */
+  const writeField = (xi: number, p: number, x: number, y: number): number => {
+    const { line, i0, tx } = field!;
+    const a = i0[xi]! * 4, b = fsrc!.gw > 1 ? a + 4 : a, t1 = tx[xi]!, t0 = 1 - t1;
+    if (fsrc!.kind !== 'premult') {
+      const d = (((x * 7 + y * 13) & 15) / 16 - 0.47) * 0.9;
+      for (let q = 0; q < 3; q++) {
+        const v = line[a + q]! * t0 + line[b + q]! * t1 + d;
+        data[p + q] = v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
+      }
+      return 1;
+    }
+    const sum = line[a + 3]! * t0 + line[b + 3]! * t1;
+    const cov = sum / 255;
+    let k = 1;
+    if (cov < LOW_COVERAGE) {
+      k = sum < 1e-3 ? 0 : cov / LOW_COVERAGE;
+      const cx = cxs.i0[xi]!, ctx = cxs.t[xi]!;
+      nb[0] = bilinear(bgR, cw, ch, cx, ctx, cy0, cty);
+      nb[1] = bilinear(bgG, cw, ch, cx, ctx, cy0, cty);
+      nb[2] = bilinear(bgB, cw, ch, cx, ctx, cy0, cty);
+    }
+    for (let q = 0; q < 3; q++) {
+      let v = k > 0 ? (line[a + q]! * t0 + line[b + q]! * t1) / sum : 0;
+      if (k < 1) v = v * k + nb[q]! * (1 - k);
+      data[p + q] = v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
+    }
+    return 1;
+  };
+
   for (let y = t.rows[0]; y < t.rows[1]; y++) {
     if (y < region.top || y >= region.top + region.height) {
       if (mode === 'alpha') copyRowAlpha(data, out, c, W0, y, 0, W0, map, keep);
@@ -387,9 +431,9 @@ export function matteApplyKernel(t: MatteApplyTask): { changed: number } {
     const fty = gh > 1 ? gy - fy0 : 0;
     let gy2 = (y - region.top + 0.5) / cc - 0.5;
     gy2 = gy2 < 0 ? 0 : gy2 > ch - 1 ? ch - 1 : gy2;
-    let cy0 = Math.floor(gy2);
+    cy0 = Math.floor(gy2);
     if (cy0 >= ch - 1) cy0 = Math.max(0, ch - 2);
-    const cty = ch > 1 ? gy2 - cy0 : 0;
+    cty = ch > 1 ? gy2 - cy0 : 0;
     field?.row(y);
     wrap?.row(y);
     if (mode === 'alpha') {
@@ -404,6 +448,13 @@ export function matteApplyKernel(t: MatteApplyTask): { changed: number } {
     }
     if (far && (srcImage || flat)) {
       changed += fillRow(data, c, W0, y, x0, x1, map, keep, srcImage, flat);
+      continue;
+    }
+    if (far && field) {
+      for (let xi = 0; xi < region.width; xi++) {
+        const i = y * W0 + x0 + xi;
+        if (!keep[map[i]!]) changed += writeField(xi, i * c, x0 + xi, y);
+      }
       continue;
     }
     for (let xi = 0; xi < region.width; xi++) {
@@ -425,6 +476,10 @@ export function matteApplyKernel(t: MatteApplyTask): { changed: number } {
           data[p + 1] = flat[1]!;
           data[p + 2] = flat[2]!;
           changed++;
+          continue;
+        }
+        if (field) {
+          changed += writeField(xi, p, x, y);
           continue;
         }
       }
