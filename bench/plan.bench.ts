@@ -48,8 +48,9 @@ const bench: Bench = {
   async run(): Promise<Figure[]> {
     const figures: Figure[] = [];
     const t0 = performance.now();
-    const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }));
-    const offline = new OfflineInterpreter({ language });
+    const config = loadConfig({ sections: ['commands', 'labels', 'vocabulary'] });
+    const language = CommandLanguage.fromConfig(config);
+    const offline = new OfflineInterpreter({ language, vocabulary: config.vocabulary });
     figures.push({ bench: 'plan', case: 'offline interpreter construction', metric: 'time', value: round(performance.now() - t0), unit: 'ms' });
 
     const perInstruction = await timeIt(() => {

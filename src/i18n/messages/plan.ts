@@ -24,6 +24,11 @@ export const planMessages = defineMessages({
     'plan.vision_off': 'No vision model is configured; set VISION_MODEL to get suggestions from one. Simple suggestions from the photo\'s parts are used meanwhile.',
     'plan.vision_ok': 'The vision model is configured.',
     'plan.unknown_profile': 'There is no LLM profile named "{name}". Known profiles: {known}.',
+    'plan.not_understood': 'Not understood: "{text}"',
+    'plan.clause_not_done': '"{text}": {reason}',
+    'plan.too_many_edits': 'At most {max} edits per message; not done: "{text}"',
+    'plan.too_long': 'Only the first {max} characters were read; the rest was left out.',
+    'plan.untranslated': 'No English found for {words}; left out of the image prompt.',
   },
   'zh-CN': {
     'plan.fallback_offline': '智能规划器暂时不可用，已改用内置的简单规划器。运行前请检查指令，或几分钟后再试。',
@@ -48,5 +53,10 @@ export const planMessages = defineMessages({
     'plan.vision_off': '没有配置视觉模型；设置 VISION_MODEL 即可获得它的建议。在此期间根据照片的部位给出简单建议。',
     'plan.vision_ok': '视觉模型已配置。',
     'plan.unknown_profile': '没有名为"{name}"的 LLM 配置。已有的配置：{known}。',
+    'plan.not_understood': '没看懂："{text}"',
+    'plan.clause_not_done': '"{text}"：{reason}',
+    'plan.too_many_edits': '每条消息最多 {max} 项修改；未执行："{text}"',
+    'plan.too_long': '只读取了前 {max} 个字符，其余部分被略过。',
+    'plan.untranslated': '没有找到"{words}"的英文，已从图像提示词中略去。',
   },
 });

@@ -2,7 +2,13 @@ import { WHOLE_IMAGE, type CommandLanguage } from '../../commands/index.js';
 import type { Clause } from './clauses.js';
 import type { Token } from './tokenize.js';
 
-export type Op = 'cutout' | 'remove' | 'grayscale' | 'blur' | 'adjust' | 'recolor' | 'change' | 'face' | 'beauty' | 'swap_face';
+export type Op = 'cutout' | 'remove' | 'transparent' | 'grayscale' | 'blur' | 'adjust' | 'recolor' | 'change' | 'face' | 'beauty' | 'swap_face' | 'background';
+
+/** A background made locally (no generator): a colour, a gradient, a studio backdrop or a second photo. */
+export interface BackgroundWish {
+  source: 'color' | 'gradient' | 'backdrop' | 'photo';
+  colours: string[];
+}
 
 /** What one clause asks for, before labels are resolved against the photo. */
 export interface Intent {
@@ -14,20 +20,45 @@ export interface Intent {
   colourPairs?: { labels: string[]; hex: string }[];
   joinNext: 'and' | 'sep' | null;
   bokeh: boolean;
+  /** The clause it was read from (reports name it). */
+  clause: Clause;
+  /** "the rest", "其余": the parts are whatever the other clauses did not name (set by `resolve`). */
+  rest?: boolean;
+  /** "头发更加丰盈": parts and a description without a verb; the prompt names the part. */
+  describe?: boolean;
+  /** "美颜并增强笑容": a beautify wish that is about the face. */
+  faceBeauty?: boolean;
+  background?: BackgroundWish;
 }
+
+/** How the intent reader dealt with a clause that became no intent. */
+export type ClauseOutcome = 'parts' | 'keep' | 'ask' | 'empty' | 'unknown';
 
 /** Words of labels other models have, and the group they mean on a model without them. */
 const GROUP_FALLBACK: Record<string, string> = { clothes: 'clothing', 服装: '服饰', 'body-skin': 'arms', skin: 'arms' };
 
 const EXCEPT_SPAN = new Set<Token['kind']>(['part', 'me', 'filler', 'and', 'it']);
+/** Tokens that carry meaning of their own: a clause without any is filler ("please", "谢谢" aside). */
+const MEANINGFUL = new Set<Token['kind']>(['verb', 'op', 'adjust', 'bokeh', 'colour', 'face', 'scene', 'garment', 'word', 'other', 'part', 'me', 'rest', 'source', 'gradient', 'modifier']);
+/** Target tokens that describe new content (as opposed to a colour or an operation). */
+const CONTENT = new Set<Token['kind']>(['other', 'scene', 'garment', 'word', 'part', 'face']);
+
+export interface IntentReaderOptions {
+  /** The command language has a local background command (colour, gradient, backdrop, photo). */
+  localBackground: boolean;
+}
 
 /**
  * The offline interpreter's reading of an instruction: each clause becomes operations and the
  * parts they apply to, resolved against the labels present in the photo ("change X to Y",
- * "make X red", "blur everything except me", "仅保留 X", "X 换成 Y").
+ * "make X red", "blur everything except me", "仅保留 X", "X 换成 Y", "keep only X, replace the
+ * rest with Y"), or is reported back as not understood.
  */
 export class IntentReader {
-  constructor(private readonly language: CommandLanguage) {}
+  constructor(
+    private readonly language: CommandLanguage,
+    private readonly options: IntentReaderOptions = { localBackground: false },
+  ) {}
 
   private labelsOf(token: Token, available: readonly string[]): string[] {
     if (token.kind === 'whole') return [WHOLE_IMAGE];
@@ -42,21 +73,33 @@ export class IntentReader {
     return group ? (this.language.matchLabel(group, available) ?? this.language.matchLabel(group) ?? []) : [];
   }
 
-  /** Clauses → intents: parts carried between clauses, clicked parts as context, borrowed parts for bare operations. */
-  resolve(clauses: Clause[], available: readonly string[], focus?: readonly string[]): Intent[] {
+  /**
+   * Clauses → intents: parts carried between clauses, clicked parts as context, borrowed parts
+   * for bare operations, "the rest" as the parts no other clause kept. Clauses that yield no
+   * intent come back with the reason (`unknown` ones are reported as not understood).
+   */
+  resolve(clauses: Clause[], available: readonly string[], focus?: readonly string[]): { intents: Intent[]; skipped: { clause: Clause; outcome: ClauseOutcome }[] } {
     const intents: Intent[] = [];
+    const skipped: { clause: Clause; outcome: ClauseOutcome }[] = [];
     let pending: string[] = [];
+    let pendingClauses: Clause[] = [];
     // Parts the user clicked act as an earlier clause: "make it red" means the clicked parts.
     const pointed: Intent | undefined = focus?.length
-      ? { ops: [], parts: [...focus], hasOwnParts: true, tokens: [], target: [], joinNext: null, bokeh: false }
+      ? { ops: [], parts: [...focus], hasOwnParts: true, tokens: [], target: [], joinNext: null, bokeh: false, clause: { tokens: [], joinNext: null, text: '' } }
       : undefined;
-    for (let ci = 0; ci < clauses.length; ci++) {
-      const { tokens, joinNext } = clauses[ci]!;
+    for (const clause of clauses) {
+      const { tokens } = clause;
+      if (!tokens.some((tk) => MEANINGFUL.has(tk.kind))) {
+        skipped.push({ clause, outcome: tokens.some((tk) => tk.kind === 'ask') ? 'ask' : 'empty' });
+        continue;
+      }
       // "don't change the background", "人物保持彩色": what must stay as it is needs no command.
-      if (tokens.some((tk) => tk.kind === 'neg' || tk.kind === 'keep')) continue;
-      const intent = this.analyse(tokens, available, joinNext, intents[intents.length - 1] ?? pointed);
-      if (!intent) continue;
-      if (pointed && intent.ops.length > 0) {
+      if (tokens.some((tk) => tk.kind === 'neg' || tk.kind === 'keep')) {
+        skipped.push({ clause, outcome: 'keep' });
+        continue;
+      }
+      const intent = this.analyse(clause, available, intents[intents.length - 1] ?? pointed);
+      if (pointed && intent.ops.length > 0 && !intent.rest) {
         if (intent.parts.length === 0) {
           intent.parts = [...pointed.parts];
           intent.hasOwnParts = true;
@@ -67,17 +110,27 @@ export class IntentReader {
         // A clause naming parts only ("…，头发", "the scarf and") adds them to its neighbour.
         if (intent.parts.length > 0) {
           const prev = intents[intents.length - 1];
-          if (prev && prev.hasOwnParts) prev.parts = union(prev.parts, intent.parts);
-          else pending = union(pending, intent.parts);
-        }
+          if (prev && prev.hasOwnParts && !prev.rest) prev.parts = union(prev.parts, intent.parts);
+          else {
+            pending = union(pending, intent.parts);
+            pendingClauses.push(clause);
+          }
+          skipped.push({ clause, outcome: 'parts' });
+        } else skipped.push({ clause, outcome: tokens.some((tk) => tk.kind === 'ask') ? 'ask' : 'unknown' });
         continue;
       }
-      if (pending.length > 0) {
+      if (pending.length > 0 && !intent.rest) {
         intent.parts = union(pending, intent.hasOwnParts ? intent.parts : []);
         intent.hasOwnParts = true;
         pending = [];
+        pendingClauses = [];
       }
       intents.push(intent);
+    }
+    // Parts named last with nothing to do ("…, and the hat") were not understood.
+    for (const clause of pendingClauses) {
+      const at = skipped.findIndex((s) => s.clause === clause);
+      if (at >= 0) skipped[at]!.outcome = 'unknown';
     }
     // "blur and darken the background": an operation without parts borrows those of the next clause joined by "and".
     for (let i = intents.length - 2; i >= 0; i--) {
@@ -88,12 +141,47 @@ export class IntentReader {
         cur.hasOwnParts = true;
       }
     }
-    return intents;
+    return { intents: this.keepAndReplace(intents, available), skipped };
+  }
+
+  /**
+   * "keep only me, replace the rest with a beach", "保留人物，背景换成海滩": what is kept is left as
+   * it is (no cut-out), and "the rest" means every part the kept ones are not.
+   */
+  private keepAndReplace(intents: Intent[], available: readonly string[]): Intent[] {
+    let kept: string[] = [];
+    const out: Intent[] = [];
+    for (const intent of intents) {
+      if (intent.rest) {
+        const cutAt = findLastIndex(out, (i) => i.ops.includes('cutout'));
+        if (cutAt >= 0) {
+          kept = union(kept, out[cutAt]!.parts);
+          out.splice(cutAt, 1);
+        } else for (const prev of out) kept = union(kept, prev.parts.filter((p) => p !== WHOLE_IMAGE));
+        intent.parts = available.filter((l) => !kept.includes(l));
+        intent.hasOwnParts = intent.parts.length > 0;
+        if (intent.ops.includes('recolor')) intent.colourPairs = pairColours(intent.tokens, () => [], intent.parts);
+        this.decideBackground(intent, available);
+        // "replace the rest with white" where the rest is more than the background: repaint it.
+        if (intent.ops.length === 1 && intent.ops[0] === 'recolor' && !intent.parts.every((p) => this.isBackground([p]))) intent.ops = ['change'];
+      }
+      out.push(intent);
+    }
+    // A cut-out next to an edit of what it would make transparent was a "keep as it is".
+    const cutAt = out.findIndex((i) => i.ops.length === 1 && i.ops[0] === 'cutout');
+    if (cutAt >= 0) {
+      const cut = out[cutAt]!.parts;
+      const editsOutside = out.some(
+        (i, k) => k !== cutAt && i.parts.length > 0 && !i.parts.includes(WHOLE_IMAGE) && i.parts.every((p) => !cut.includes(p)) && i.ops.some((op) => op !== 'cutout'),
+      );
+      if (editsOutside) out.splice(cutAt, 1);
+    }
+    return out;
   }
 
   /** One clause → operations + parts (+ target tokens for change/recolor/face). */
-  private analyse(tokens: Token[], available: readonly string[], joinNext: 'and' | 'sep' | null, prev: Intent | undefined): Intent | undefined {
-    if (tokens.length === 0) return undefined;
+  private analyse(clause: Clause, available: readonly string[], prev: Intent | undefined): Intent {
+    const { tokens, joinNext } = clause;
     const partIdx = (tk: Token) => tk.kind === 'part' || tk.kind === 'whole';
     // "blur everything except me", "除了脸以外都模糊": the parts right after "except" are excluded.
     const exceptAt = tokens.findIndex((tk) => tk.kind === 'except');
@@ -106,17 +194,21 @@ export class IntentReader {
     const ops = new Set<Op>();
     const has = (kind: Token['kind']) => scope.some((tk) => tk.kind === kind);
     const opTokens = scope.filter((tk) => tk.kind === 'op') as Extract<Token, { kind: 'op' }>[];
-    // "I want to change X to Y": the change verb matters, not "want".
-    let verbAt = scope.findIndex((tk) => tk.kind === 'verb' && tk.verb !== 'give');
+    // "I want to change X to Y": the change verb matters, not "want" or "use".
+    const weak = (tk: Token) => tk.kind === 'verb' && (tk.verb === 'give' || tk.verb === 'use');
+    let verbAt = scope.findIndex((tk) => tk.kind === 'verb' && !weak(tk));
     if (verbAt < 0) verbAt = scope.findIndex((tk) => tk.kind === 'verb');
     // "remove the bag" is a removal; "change the background to a beach without people" is not.
     const exclusive = opTokens.find(
       (tk) => (tk.op === 'swap_face' || tk.op === 'cutout' || tk.op === 'remove') && (verbAt < 0 || scope.indexOf(tk) < verbAt),
     );
+    const isBackgroundWord = (tk: Token) => tk.kind === 'part' && this.isBackground(this.labelsOf(tk, available));
 
     let parts: string[] = [];
     let target: Token[] = [];
     let colourPairs: Intent['colourPairs'];
+    let rest = false;
+    let describe = false;
     const collectParts = (list: Token[]) => {
       for (const tk of list) if (partIdx(tk)) parts = union(parts, this.labelsOf(tk, available));
     };
@@ -133,30 +225,34 @@ export class IntentReader {
         source = scope.slice(0, markerAt);
         target = scope.slice(markerAt + 1);
       } else {
-        source = scope.filter((tk, i) => partIdx(tk) && (i < verbAt || i > verbAt));
+        source = scope.filter((tk, i) => partIdx(tk) && i !== verbAt);
         target = scope.slice(verbAt + 1).filter((tk) => !partIdx(tk));
       }
-      collectParts(source);
-      if (parts.length === 0 && source.some((tk) => tk.kind === 'it') && prev) parts = [...prev.parts];
-      if (parts.length === 0 && marker) collectParts(target);
-      if (parts.length === 0) {
+      rest = source.some((tk) => tk.kind === 'rest') || (!source.some(partIdx) && scope.some((tk) => tk.kind === 'rest'));
+      if (!rest) collectParts(source);
+      if (!rest && parts.length === 0 && source.some((tk) => tk.kind === 'it') && prev) parts = [...prev.parts];
+      if (!rest && parts.length === 0 && marker) collectParts(target);
+      if (!rest && parts.length === 0) {
         for (const tk of target) if (tk.kind === 'garment') parts = union(parts, this.labelsOf(tk, available));
       }
-      const content = target.filter((tk) => ['other', 'scene', 'garment', 'word', 'part', 'face'].includes(tk.kind) && !isQuietOther(tk));
+      // "换成白色背景", "replace the rest with a white background": a colour (or gradient, or the
+      // other photo) with the word background is a background, not new content.
+      const backgroundLike = target.some((tk) => tk.kind === 'colour' || tk.kind === 'gradient' || tk.kind === 'source');
+      const content = target.filter((tk) => CONTENT.has(tk.kind) && !isQuietOther(tk) && !(backgroundLike && isBackgroundWord(tk)));
       const colours = target.filter((tk) => tk.kind === 'colour');
       const targetOps = target.filter((tk) => tk.kind === 'op' || tk.kind === 'bokeh' || tk.kind === 'adjust');
       if (content.length === 0 && colours.length > 0) {
         ops.add('recolor');
-        colourPairs = pairColours(scope, (tk) => (partIdx(tk) ? this.labelsOf(tk, available) : []), parts);
+        colourPairs = pairColours(scope, (tk) => (partIdx(tk) && !(rest && isBackgroundWord(tk)) ? this.labelsOf(tk, available) : []), parts);
       } else if (content.length === 0 && targetOps.length > 0) {
         for (const tk of targetOps) addKeywordOp(ops, tk);
       } else if (content.some((tk) => tk.kind === 'face') && (parts.length === 0 || isOnly(parts, 'Face'))) {
         ops.add('face');
         parts = [];
-      } else if (content.length > 0) {
-        if (parts.length === 0 && (verb.verb === 'place' || target.some((tk) => tk.kind === 'scene'))) parts = this.background(available);
+      } else if (content.length > 0 || (backgroundLike && target.some((tk) => tk.kind === 'source'))) {
+        if (!rest && parts.length === 0 && (verb.verb === 'place' || target.some((tk) => tk.kind === 'scene'))) parts = this.background(available);
         // "make it look like a painting": "it" is the previous clause's parts, or the whole photo.
-        if (parts.length === 0 && scope.some((tk) => tk.kind === 'it')) parts = prev ? [...prev.parts] : [WHOLE_IMAGE];
+        if (!rest && parts.length === 0 && scope.some((tk) => tk.kind === 'it')) parts = prev ? [...prev.parts] : [WHOLE_IMAGE];
         if (isOnly(parts, 'Face')) {
           ops.add('face');
           parts = [];
@@ -164,6 +260,7 @@ export class IntentReader {
       }
       if (ops.size === 0 && opTokens.length > 0) for (const tk of opTokens) addKeywordOp(ops, tk);
     } else {
+      rest = scope.some((tk) => tk.kind === 'rest');
       collectParts(scope);
       for (const tk of scope) addKeywordOp(ops, tk);
       if (exclusive) {
@@ -173,15 +270,28 @@ export class IntentReader {
         if (parts.length === 0) for (const tk of scope) if (tk.kind === 'me') parts = union(parts, this.labelsOf(tk, available));
       } else if (!ops.has('grayscale') && !ops.has('blur') && !ops.has('adjust')) {
         const colours = scope.filter((tk) => tk.kind === 'colour');
-        if (colours.length > 0 && parts.length > 0) {
+        const onlyBeauty = ops.size === 0 || (ops.size === 1 && ops.has('beauty'));
+        if (colours.length > 0 && (parts.length > 0 || rest) && !has('face')) {
           ops.clear();
           ops.add('recolor');
-          colourPairs = pairColours(scope, (tk) => (partIdx(tk) ? this.labelsOf(tk, available) : []), parts);
+          colourPairs = pairColours(scope, (tk) => (partIdx(tk) && !rest ? this.labelsOf(tk, available) : []), parts);
+        } else if (has('face') && onlyBeauty && (parts.length === 0 || isOnly(parts, 'Face') || isOnly(parts, WHOLE_IMAGE))) {
+          // "美颜并增强笑容", "加强眼部细节": wishes for the face go to the face, with the beautify wish.
+          ops.clear();
+          ops.add('face');
+          parts = [];
+        } else if (ops.size === 0 && (parts.length > 0 || rest) && !parts.includes(WHOLE_IMAGE) && !has('ask')) {
+          // "头发更加丰盈", "new shoes: cowboy boots": parts and what they should become, no verb.
+          const described = scope.filter((tk) => (CONTENT.has(tk.kind) && tk.kind !== 'part' && !isQuietOther(tk)) || tk.kind === 'colour');
+          if (described.some((tk) => tk.kind !== 'colour')) {
+            ops.add('change');
+            target = scope.filter((tk) => !partIdx(tk) && tk.kind !== 'rest');
+            describe = true;
+          }
         }
       }
-      if (has('face') && ops.size === 0) ops.add('face');
-      if (ops.has('face')) target = scope.filter((tk) => tk.kind === 'face' || tk.kind === 'other');
-      if (ops.size === 0 && parts.length === 0 && scope.some((tk) => tk.kind === 'scene') && !has('ask')) {
+      if (ops.has('face')) target = scope.filter((tk) => tk.kind === 'face' || tk.kind === 'other' || tk.kind === 'word' || tk.kind === 'modifier');
+      if (ops.size === 0 && parts.length === 0 && !rest && scope.some((tk) => tk.kind === 'scene') && !has('ask')) {
         ops.add('change');
         target = scope.filter((tk) => !partIdx(tk));
         parts = this.background(available);
@@ -196,17 +306,53 @@ export class IntentReader {
       const base = parts.length === 0 || parts.includes(WHOLE_IMAGE) ? [...available] : parts;
       parts = base.filter((l) => !excluded.includes(l));
     }
-    if (parts.length === 0 && scope.some((tk) => tk.kind === 'it') && prev) parts = [...prev.parts];
-    return {
+    if (!rest && parts.length === 0 && scope.some((tk) => tk.kind === 'it') && prev) parts = [...prev.parts];
+    const intent: Intent = {
       ops: [...ops],
-      parts,
-      hasOwnParts: parts.length > 0,
+      parts: rest ? [] : parts,
+      hasOwnParts: !rest && parts.length > 0,
       tokens,
       target,
       colourPairs,
       joinNext,
       bokeh: scope.some((tk) => tk.kind === 'bokeh'),
+      clause,
+      ...(rest ? { rest: true } : {}),
+      ...(describe ? { describe: true } : {}),
+      ...(ops.has('face') && opTokens.some((tk) => tk.op === 'beauty') ? { faceBeauty: true } : {}),
     };
+    if (!rest) this.decideBackground(intent, available);
+    return intent;
+  }
+
+  /**
+   * A new background made locally when the command language has one: "white background",
+   * "换成白色背景", "背景换成蓝白渐变", "studio backdrop", "use the other photo as the background".
+   * "make the sky pink" (a paint verb) stays a recolour that keeps the sky's shading.
+   */
+  private decideBackground(intent: Intent, available: readonly string[]): void {
+    if (!this.options.localBackground) return;
+    const bg = this.background(available);
+    if (intent.parts.length === 0 || bg.length === 0 || !intent.parts.every((p) => bg.includes(p))) return;
+    const tokens = intent.tokens;
+    const colours = tokens.filter((tk) => tk.kind === 'colour').map((tk) => (tk as Extract<Token, { kind: 'colour' }>).hex);
+    const verb = tokens.find((tk) => tk.kind === 'verb') as Extract<Token, { kind: 'verb' }> | undefined;
+    const painted = verb?.verb === 'paint';
+    let wish: BackgroundWish | undefined;
+    const only = intent.ops.length === 1 ? intent.ops[0] : undefined;
+    const others = intent.target.filter((tk) => CONTENT.has(tk.kind) && !isQuietOther(tk) && !(tk.kind === 'part' && this.isBackground(this.labelsOf(tk, available))));
+    if (tokens.some((tk) => tk.kind === 'source') || (verb?.verb === 'use' && tokens.some((tk) => tk.kind === 'whole'))) wish = { source: 'photo', colours: [] };
+    else if (tokens.some((tk) => tk.kind === 'gradient') && (only === 'recolor' || only === 'change' || only === undefined)) wish = { source: 'gradient', colours: colours.slice(0, 2) };
+    else if (only === 'change' && others.length > 0 && others.every((tk) => tk.kind === 'scene' && tk.gloss === 'studio backdrop')) wish = { source: 'backdrop', colours: colours.slice(0, 1) };
+    else if (only === 'recolor' && colours.length > 0 && !painted) wish = { source: 'color', colours: colours.slice(0, 1) };
+    if (!wish) return;
+    intent.ops = ['background'];
+    intent.background = wish;
+  }
+
+  private isBackground(labels: readonly string[]): boolean {
+    const bg = this.language.matchLabel('Background') ?? ['Background'];
+    return labels.length > 0 && labels.every((l) => bg.includes(l));
   }
 
   /** The background label(s) of the photo, else of the model. */
@@ -223,7 +369,7 @@ function addKeywordOp(ops: Set<Op>, tk: Token): void {
 
 /** Single Latin words a prompt can lose without harm ("would", "any"): other words are content. */
 function isQuietOther(tk: Token): boolean {
-  return tk.kind === 'other' && /^(would|could|should|will|can|any|look|become|turns?|get|go|and|or)$/.test(tk.raw);
+  return tk.kind === 'other' && /^(would|could|should|will|can|any|look|become|turns?|get|go|and|or|thanks?|thx|ok|okay)$/.test(tk.raw);
 }
 
 function isOnly(labels: readonly string[], label: string): boolean {
@@ -234,6 +380,11 @@ function union(a: readonly string[], b: readonly string[]): string[] {
   const out = [...a];
   for (const x of b) if (!out.includes(x)) out.push(x);
   return out;
+}
+
+function findLastIndex<T>(list: readonly T[], pred: (x: T) => boolean): number {
+  for (let i = list.length - 1; i >= 0; i--) if (pred(list[i]!)) return i;
+  return -1;
 }
 
 /**
