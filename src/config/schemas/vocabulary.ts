@@ -44,8 +44,10 @@ export const FaceEntrySchema = z.strictObject({ ...glossed, more: z.string().min
 
 export const GlossEntrySchema = z.strictObject(glossed).refine(hasPhrase, PHRASE_MESSAGE);
 
-/** A garment name that is not itself a part name: `label` (a label or group word) says which part it would replace. */
-export const GarmentEntrySchema = z.strictObject({ ...glossed, label: z.string().min(1) }).refine(hasPhrase, PHRASE_MESSAGE);
+/** A garment name that is not itself a part name: `label` (a label or group word, or several: a suit is top and trousers) says which parts it would replace. */
+export const GarmentEntrySchema = z
+  .strictObject({ ...glossed, label: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) })
+  .refine(hasPhrase, PHRASE_MESSAGE);
 
 export const VocabularySchema = z.strictObject({
   /** How Chinese text is cut into words: jieba (with this vocabulary as its user dictionary) or longest match over this vocabulary alone. */

@@ -63,7 +63,13 @@ export class IntentReader {
   private labelsOf(token: Token, available: readonly string[]): string[] {
     if (token.kind === 'whole') return [WHOLE_IMAGE];
     if (token.kind === 'me') return this.language.matchLabel('person', available) ?? available.filter((l) => l !== 'Background');
-    if (token.kind === 'garment') return this.language.matchLabel(token.label, available) ?? this.language.matchLabel(token.label) ?? [];
+    if (token.kind === 'garment') {
+      let out: string[] = [];
+      for (const word of token.labels) out = union(out, this.language.matchLabel(word, available) ?? []);
+      if (out.length > 0) return out;
+      for (const word of token.labels) out = union(out, this.language.matchLabel(word) ?? []);
+      return out;
+    }
     if (token.kind !== 'part') return [];
     // Present labels first; otherwise the model's labels, so validation can say what is missing.
     const direct = this.language.matchLabel(token.word, available) ?? this.language.matchLabel(token.word);
@@ -154,6 +160,8 @@ export class IntentReader {
     for (const intent of intents) {
       if (intent.rest) {
         const cutAt = findLastIndex(out, (i) => i.ops.includes('cutout'));
+        // "keep just me, remove everything else" is the cut-out itself.
+        if (cutAt >= 0 && intent.ops.every((op) => op === 'remove' || op === 'transparent')) continue;
         if (cutAt >= 0) {
           kept = union(kept, out[cutAt]!.parts);
           out.splice(cutAt, 1);
@@ -162,8 +170,9 @@ export class IntentReader {
         intent.hasOwnParts = intent.parts.length > 0;
         if (intent.ops.includes('recolor')) intent.colourPairs = pairColours(intent.tokens, () => [], intent.parts);
         this.decideBackground(intent, available);
-        // "replace the rest with white" where the rest is more than the background: repaint it.
-        if (intent.ops.length === 1 && intent.ops[0] === 'recolor' && !intent.parts.every((p) => this.isBackground([p]))) intent.ops = ['change'];
+        // "replace the rest with white" (not "paint the rest white"): new content, repainted.
+        const painted = intent.tokens.some((tk) => tk.kind === 'verb' && tk.verb === 'paint');
+        if (intent.ops.length === 1 && intent.ops[0] === 'recolor' && !painted) intent.ops = ['change'];
       }
       out.push(intent);
     }
@@ -204,6 +213,15 @@ export class IntentReader {
     );
     const isBackgroundWord = (tk: Token) => tk.kind === 'part' && this.isBackground(this.labelsOf(tk, available));
 
+    // "use the other photo as the background", "用第二张照片做背景": a background from the second photo.
+    const usesPhoto = has('source') || (scope.some((tk) => tk.kind === 'verb' && tk.verb === 'use') && has('whole') && scope.some(isBackgroundWord));
+    if (usesPhoto && opTokens.length === 0 && (scope.some(isBackgroundWord) || !scope.some((tk) => tk.kind === 'part'))) {
+      // Without a local background command no edit can use the other photo: reported as not understood.
+      if (!this.options.localBackground) return { ops: [], parts: [], hasOwnParts: false, tokens, target: [], joinNext, bokeh: false, clause };
+      const bg = this.background(available);
+      return { ops: ['background'], parts: bg, hasOwnParts: bg.length > 0, tokens, target: [], joinNext, bokeh: false, clause, background: { source: 'photo', colours: [] } };
+    }
+
     let parts: string[] = [];
     let target: Token[] = [];
     let colourPairs: Intent['colourPairs'];
@@ -224,9 +242,18 @@ export class IntentReader {
       } else if (marker) {
         source = scope.slice(0, markerAt);
         target = scope.slice(markerAt + 1);
+      } else if (verb.verb === 'wear') {
+        // "系一条棕色腰带", "put on a red scarf": the part worn is where it goes and what it becomes.
+        source = scope.filter((tk, i) => partIdx(tk) && i !== verbAt);
+        target = scope.slice(verbAt + 1).filter((tk) => tk.kind !== 'whole');
       } else {
         source = scope.filter((tk, i) => partIdx(tk) && i !== verbAt);
         target = scope.slice(verbAt + 1).filter((tk) => !partIdx(tk));
+      }
+      // "给人物戴上一顶帽子", "give her a smile": the person is who receives it, not the part to edit.
+      if ((verb.verb === 'wear' || verb.verb === 'give') && target.some((tk) => tk.kind === 'garment' || tk.kind === 'face' || (tk.kind === 'part' && !this.isPerson(tk)))) {
+        source = source.filter((tk) => !this.isPerson(tk));
+        target = target.filter((tk) => !this.isPerson(tk));
       }
       rest = source.some((tk) => tk.kind === 'rest') || (!source.some(partIdx) && scope.some((tk) => tk.kind === 'rest'));
       if (!rest) collectParts(source);
@@ -234,6 +261,14 @@ export class IntentReader {
       if (!rest && parts.length === 0 && marker) collectParts(target);
       if (!rest && parts.length === 0) {
         for (const tk of target) if (tk.kind === 'garment') parts = union(parts, this.labelsOf(tk, available));
+      } else if (!rest) {
+        // "把上衣换成西装": a garment that covers more than the part named (a suit: top and trousers) takes the rest of it too, where the photo has it.
+        for (const tk of target) {
+          if (tk.kind !== 'garment') continue;
+          const covers = this.language.matchLabel(tk.labels[0]!) ?? [];
+          const present = tk.labels.flatMap((w) => this.language.matchLabel(w, available) ?? []);
+          if (parts.every((p) => present.includes(p) || covers.includes(p))) parts = union(parts, present);
+        }
       }
       // "换成白色背景", "replace the rest with a white background": a colour (or gradient, or the
       // other photo) with the word background is a background, not new content.
@@ -263,7 +298,12 @@ export class IntentReader {
       rest = scope.some((tk) => tk.kind === 'rest');
       collectParts(scope);
       for (const tk of scope) addKeywordOp(ops, tk);
-      if (exclusive) {
+      if (exclusive && exclusive.op === 'remove' && has('face') && (parts.length === 0 || isOnly(parts, 'Face'))) {
+        // "去掉痘痘", "remove the dark circles": a wish for the face, not a part to remove.
+        ops.clear();
+        ops.add('face');
+        parts = [];
+      } else if (exclusive) {
         ops.clear();
         ops.add(exclusive.op as Op);
         // "cut me out", "remove the person": the person pronoun means the person's parts here.
@@ -280,13 +320,22 @@ export class IntentReader {
           ops.clear();
           ops.add('face');
           parts = [];
-        } else if (ops.size === 0 && (parts.length > 0 || rest) && !parts.includes(WHOLE_IMAGE) && !has('ask')) {
-          // "头发更加丰盈", "new shoes: cowboy boots": parts and what they should become, no verb.
-          const described = scope.filter((tk) => (CONTENT.has(tk.kind) && tk.kind !== 'part' && !isQuietOther(tk)) || tk.kind === 'colour');
-          if (described.some((tk) => tk.kind !== 'colour')) {
-            ops.add('change');
-            target = scope.filter((tk) => !partIdx(tk) && tk.kind !== 'rest');
-            describe = true;
+        } else if (ops.size === 0 && !parts.includes(WHOLE_IMAGE) && !has('ask')) {
+          // "头发更加丰盈", "草裙", "印潮流图案的衬衫": parts (or a garment) and what they should
+          // become, no verb. The prompt says the part last: "voluminous hair".
+          const garments = scope.filter((tk) => tk.kind === 'garment');
+          if (parts.length === 0 && !rest) for (const tk of garments) parts = union(parts, this.labelsOf(tk, available));
+          const described = scope.filter((tk) => CONTENT.has(tk.kind) && tk.kind !== 'part' && !isQuietOther(tk));
+          if ((parts.length > 0 || rest) && described.length > 0) {
+            const words = scope.filter((tk) => !partIdx(tk) && tk.kind !== 'rest' && tk.kind !== 'garment');
+            target = [...words, ...scope.filter((tk) => tk.kind === 'part' || tk.kind === 'garment')];
+            if (isOnly(parts, 'Face')) {
+              ops.add('face');
+              parts = [];
+            } else {
+              ops.add('change');
+              describe = true;
+            }
           }
         }
       }
@@ -348,6 +397,14 @@ export class IntentReader {
     if (!wish) return;
     intent.ops = ['background'];
     intent.background = wish;
+  }
+
+  /** A word for the whole person ("人物", "me", "her"). */
+  private isPerson(tk: Token): boolean {
+    if (tk.kind === 'me') return true;
+    if (tk.kind !== 'part') return false;
+    const labels = this.language.matchLabel(tk.word) ?? [];
+    return labels.includes('Face') && labels.includes('Hair') && labels.length > 3;
   }
 
   private isBackground(labels: readonly string[]): boolean {

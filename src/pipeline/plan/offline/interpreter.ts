@@ -134,7 +134,6 @@ export class OfflineInterpreter implements Planner {
     const ctx: WireContext = {
       background: () => this.reader.background(available),
       hasCommand: (name) => this.language.rule(name) !== undefined,
-      partName: (labels) => partName(labels, this.language),
     };
     const items: WireCommand[] = [];
     const untranslated: string[] = [];
@@ -190,16 +189,4 @@ export class OfflineInterpreter implements Planner {
     const ideas = heuristicSuggestions(available, locale, this.language, 3).map((s) => s.sentence.replace(/[。.]$/, ''));
     return t(locale, 'plan.advice_offline', { ideas: ideas.join(locale === 'zh-CN' ? '；' : '; ') });
   }
-}
-
-/** English name of labels for a prompt: "hair"; a left/right pair is one plural ("arms", "shoes"). */
-function partName(labels: readonly string[], language: CommandLanguage): string {
-  const names = labels.map((l) => language.displayLabel(l, 'en').toLowerCase());
-  const out: string[] = [];
-  for (const n of names) {
-    const side = /^(left|right) (.+)$/.exec(n);
-    const name = side ? `${side[2]}s` : n;
-    if (!out.includes(name)) out.push(name);
-  }
-  return out.slice(0, 3).join(' and ');
 }

@@ -22,7 +22,7 @@ export type LexToken =
   | { kind: 'colour'; hex: string; gloss: string }
   | { kind: 'face'; gloss: string; more?: string }
   | { kind: 'scene'; gloss: string }
-  | { kind: 'garment'; label: string; gloss: string }
+  | { kind: 'garment'; labels: string[]; gloss: string }
   | { kind: 'whole' }
   | { kind: 'it' }
   | { kind: 'me' }
@@ -62,7 +62,7 @@ export function lexiconFromConfig(vocabulary: VocabularyConfig): LexiconEntry[] 
   for (const e of vocabulary.colours) add(e, { kind: 'colour', hex: e.hex, gloss: e.gloss });
   for (const e of vocabulary.face) add(e, e.more ? { kind: 'face', gloss: e.gloss, more: e.more } : { kind: 'face', gloss: e.gloss });
   for (const e of vocabulary.scenes) add(e, { kind: 'scene', gloss: e.gloss });
-  for (const e of vocabulary.garments) add(e, { kind: 'garment', label: e.label, gloss: e.gloss });
+  for (const e of vocabulary.garments) add(e, { kind: 'garment', labels: Array.isArray(e.label) ? e.label : [e.label], gloss: e.gloss });
   for (const e of vocabulary.words) add(e, { kind: 'word', gloss: e.gloss });
   return out;
 }

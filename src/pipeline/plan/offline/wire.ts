@@ -24,8 +24,6 @@ export interface WireContext {
   background: () => string[];
   /** Whether the command language has a command of this name (erase, background are newer). */
   hasCommand: (name: string) => boolean;
-  /** English name of some labels, for prompts that describe a part ("voluminous hair"). */
-  partName: (labels: readonly string[]) => string;
 }
 
 export type WireResult = { items: WireCommand[]; untranslated: string[] } | { clarify: MessageKey; params?: Record<string, string> };
@@ -105,13 +103,11 @@ export function intentToWire(intent: Intent, ctx: WireContext): WireResult {
       case 'change': {
         // Repainting the whole photo from a guess would be destructive: ask instead.
         if (intent.parts.length === 0 || intent.parts.includes(WHOLE_IMAGE)) return { clarify: 'plan.clarify_parts' };
-        const bg = ctx.background();
-        const noun = intent.describe && !intent.parts.every((p) => bg.includes(p)) ? ctx.partName(intent.parts) : '';
         const { prompt, missing } = promptOf(intent.target);
         untranslated.push(...missing);
         if (!prompt && missing.length > 0) return { clarify: 'plan.untranslated', params: { words: missing.join(', ') } };
         if (!prompt) return { clarify: 'plan.clarify_operation', params: { parts: intent.parts.join(', ') } };
-        items.push({ command: 'change', paras: [intent.parts, noun && !prompt.includes(noun) ? `${prompt} ${noun}` : prompt] });
+        items.push({ command: 'change', paras: [intent.parts, prompt] });
         break;
       }
       case 'face': {
@@ -130,22 +126,38 @@ export function intentToWire(intent: Intent, ctx: WireContext): WireResult {
 
 /**
  * The face prompt: each wish in English, intensified where the text asks for more ("增强笑容" →
- * "bigger smile"), after "beautiful face" when the clause also asks to beautify.
+ * "bigger smile"), with the words describing it in front ("笑容更灿烂" → "radiant smile"), after
+ * "beautiful face" when the clause also asks to beautify.
  */
 function facePrompt(intent: Intent): { prompt: string; missing: string[] } {
-  const pieces: string[] = [];
-  if (intent.faceBeauty) pieces.push('beautiful face');
+  const wishes: { gloss: string; words: Token[] }[] = [];
+  const missing: string[] = [];
   let more = false;
-  const others: Token[] = [];
+  let before: Token[] = [];
   for (const tk of intent.tokens) {
     if (tk.kind === 'modifier' && (tk.dir === 'up' || tk.amount === 'strong')) more = true;
     else if (tk.kind === 'face') {
-      pieces.push(more && tk.more ? tk.more : tk.gloss);
+      wishes.push({ gloss: more && tk.more ? tk.more : tk.gloss, words: before });
+      before = [];
       more = false;
-    } else if ((tk.kind === 'other' || tk.kind === 'word') && intent.target.includes(tk)) others.push(tk);
+    } else if ((tk.kind === 'other' || tk.kind === 'word') && intent.target.includes(tk)) {
+      // Words after a wish describe it ("笑容更灿烂"); words before the first wish describe that one.
+      const last = wishes[wishes.length - 1];
+      if (last) last.words.push(tk);
+      else before.push(tk);
+    }
   }
-  const { prompt, missing } = promptOf(others);
-  if (prompt) pieces.push(prompt);
+  const pieces: string[] = intent.faceBeauty ? ['beautiful face'] : [];
+  for (const w of wishes) {
+    const words = promptOf(w.words);
+    missing.push(...words.missing);
+    pieces.push(words.prompt ? `${words.prompt} ${w.gloss}` : w.gloss);
+  }
+  if (before.length > 0) {
+    const words = promptOf(before);
+    missing.push(...words.missing);
+    if (words.prompt) pieces.push(words.prompt);
+  }
   const unique = pieces.filter((p, i) => pieces.indexOf(p) === i);
   return { prompt: unique.join(', '), missing };
 }
