@@ -88,6 +88,8 @@ export function splitClauses(input: Token[]): Clause[] {
         cur.push({ kind: 'verb', verb: 'change', raw: '' }, { kind: 'marker', raw: ':' });
         continue;
       }
+      // "除了人物以外，其余都换成星空": an "except" phrase belongs to the clause after it.
+      if (cur.some((t) => t.kind === 'except') && !cur.some((t) => ACTING.has(t.kind))) continue;
       push('sep');
       continue;
     }

@@ -40,6 +40,8 @@ const GROUP_FALLBACK: Record<string, string> = { clothes: 'clothing', 服装: '�
 const EXCEPT_SPAN = new Set<Token['kind']>(['part', 'me', 'filler', 'and', 'it']);
 /** Tokens that carry meaning of their own: a clause without any is filler ("please", "谢谢" aside). */
 const MEANINGFUL = new Set<Token['kind']>(['verb', 'op', 'adjust', 'bokeh', 'colour', 'face', 'scene', 'garment', 'word', 'other', 'part', 'me', 'rest', 'source', 'gradient', 'modifier']);
+/** Tokens that say what a clause wants; a clause that has them but became no command was not understood. */
+const UNREAD_CONTENT = new Set<Token['kind']>(['other', 'word', 'scene', 'garment', 'colour', 'face', 'adjust', 'modifier']);
 /** Target tokens that describe new content (as opposed to a colour or an operation). */
 const CONTENT = new Set<Token['kind']>(['other', 'scene', 'garment', 'word', 'part', 'face']);
 
@@ -113,8 +115,10 @@ export class IntentReader {
         if (intent.ops.includes('recolor') && !intent.colourPairs?.length) intent.colourPairs = pairColours(intent.tokens, () => [], intent.parts);
       }
       if (intent.ops.length === 0) {
-        // A clause naming parts only ("…，头发", "the scarf and") adds them to its neighbour.
-        if (intent.parts.length > 0) {
+        // A clause naming parts only ("…，头发", "the scarf and") adds them to its neighbour;
+        // one that also says something no rule read ("整体色调偏暖") was not understood.
+        const saysMore = tokens.some((tk) => UNREAD_CONTENT.has(tk.kind) && !isQuietOther(tk));
+        if (intent.parts.length > 0 && !saysMore) {
           const prev = intents[intents.length - 1];
           if (prev && prev.hasOwnParts && !prev.rest) prev.parts = union(prev.parts, intent.parts);
           else {
@@ -228,7 +232,14 @@ export class IntentReader {
     let rest = false;
     let describe = false;
     const collectParts = (list: Token[]) => {
-      for (const tk of list) if (partIdx(tk)) parts = union(parts, this.labelsOf(tk, available));
+      list.forEach((tk, i) => {
+        // "人物的上衣", "the person's shirt": the person only says whose part it is.
+        let j = i + 1;
+        while (list[j]?.kind === 'filler' && list[j]!.raw === '的') j++;
+        const next = list[j];
+        if (this.isPerson(tk) && next?.kind === 'part' && !this.isPerson(next)) return;
+        if (partIdx(tk)) parts = union(parts, this.labelsOf(tk, available));
+      });
     };
 
     if (verbAt >= 0 && !exclusive) {
@@ -311,7 +322,9 @@ export class IntentReader {
       } else if (!ops.has('grayscale') && !ops.has('blur') && !ops.has('adjust')) {
         const colours = scope.filter((tk) => tk.kind === 'colour');
         const onlyBeauty = ops.size === 0 || (ops.size === 1 && ops.has('beauty'));
-        if (colours.length > 0 && (parts.length > 0 || rest) && !has('face')) {
+        // "背景是一片蓝色的大海": a colour with new content describes the content, it is no recolour.
+        const richer = scope.some((tk) => tk.kind === 'scene' || tk.kind === 'garment' || tk.kind === 'word');
+        if (colours.length > 0 && (parts.length > 0 || rest) && !has('face') && !richer) {
           ops.clear();
           ops.add('recolor');
           colourPairs = pairColours(scope, (tk) => (partIdx(tk) && !rest ? this.labelsOf(tk, available) : []), parts);
@@ -348,6 +361,12 @@ export class IntentReader {
     }
 
     if (exceptAt >= 0) {
+      // "除了人物以外，其余都换成星空": the rest is what the except phrase leaves.
+      if (rest) {
+        rest = false;
+        parts = [];
+        if (ops.has('recolor')) colourPairs = undefined;
+      }
       const excluded: string[] = [];
       for (const tk of excludedTokens) {
         if (partIdx(tk) || tk.kind === 'me') excluded.push(...this.labelsOf(tk, available));
@@ -356,6 +375,7 @@ export class IntentReader {
       parts = base.filter((l) => !excluded.includes(l));
     }
     if (!rest && parts.length === 0 && scope.some((tk) => tk.kind === 'it') && prev) parts = [...prev.parts];
+    if (ops.has('recolor') && !colourPairs?.length && parts.length > 0) colourPairs = pairColours(scope, () => [], parts);
     const intent: Intent = {
       ops: [...ops],
       parts: rest ? [] : parts,

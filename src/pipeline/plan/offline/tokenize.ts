@@ -49,6 +49,9 @@ export interface TokenizerOptions {
 
 type Entry = { phrase: string; token: LexToken | PartToken };
 
+/** Vocabulary words that must not be swallowed by a longer unknown word around them. */
+const KEEP_WHOLE_KINDS = new Set<Token['kind']>(['face', 'part', 'garment', 'scene', 'colour', 'op', 'verb']);
+
 /**
  * Tokens of an instruction in either language. English: longest match over the vocabulary on
  * word boundaries (a plural "s"/"es" is allowed). Chinese: the segmenter cuts each run into
@@ -162,16 +165,34 @@ export class Tokenizer {
       out.push({ ...known, raw: word } as Token);
       return;
     }
+    // The word's vocabulary pieces, with what lies between them as unknown stretches.
     const pieces: Token[] = [];
+    let unknown = '';
     let i = start;
     while (i < end) {
       const m = this.matchAt(text, i, end);
-      if (!m) break;
+      if (!m) {
+        unknown += text[i];
+        i++;
+        continue;
+      }
+      if (unknown) pieces.push({ kind: 'other', raw: unknown });
+      unknown = '';
       pieces.push({ ...m.token, raw: text.slice(i, m.end) } as Token);
       i = m.end;
     }
-    if (i === end) out.push(...pieces);
-    else out.push(this.contentWord(word, tag));
+    if (unknown) pieces.push({ kind: 'other', raw: unknown });
+    if (pieces.every((p) => p.kind !== 'other')) {
+      out.push(...pieces);
+      return;
+    }
+    // "面带微笑" holds a whole vocabulary word ("微笑"): split around it. "绿意盎然" or "热带雨林"
+    // only hold single characters the vocabulary knows: one word, translated as a whole.
+    if (pieces.some((p) => p.kind !== 'other' && KEEP_WHOLE_KINDS.has(p.kind) && [...p.raw].length >= 2)) {
+      for (const p of pieces) out.push(p.kind === 'other' ? this.contentWord(p.raw) : p);
+      return;
+    }
+    out.push(this.contentWord(word, tag));
   }
 
   /** A Chinese word outside the vocabulary, with its English from the glossary where there is one. */
