@@ -328,8 +328,8 @@ export class IntentReader {
           ops.clear();
           ops.add('recolor');
           colourPairs = pairColours(scope, (tk) => (partIdx(tk) && !rest ? this.labelsOf(tk, available) : []), parts);
-        } else if (has('face') && onlyBeauty && (parts.length === 0 || isOnly(parts, 'Face') || isOnly(parts, WHOLE_IMAGE))) {
-          // "美颜并增强笑容", "加强眼部细节": wishes for the face go to the face, with the beautify wish.
+        } else if ((has('face') && onlyBeauty && (parts.length === 0 || isOnly(parts, 'Face') || isOnly(parts, WHOLE_IMAGE))) || (ops.has('beauty') && ops.size === 1 && isOnly(parts, 'Face'))) {
+          // "美颜并增强笑容", "加强眼部细节", "touch up my face": wishes for the face go to the face, with the beautify wish.
           ops.clear();
           ops.add('face');
           parts = [];
