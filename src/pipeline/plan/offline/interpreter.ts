@@ -15,6 +15,9 @@ import { Tokenizer } from './tokenize.js';
 import { buildVocabulary } from './vocabulary.js';
 import { intentToWire, mergeAdjustments, type WireContext } from './wire.js';
 
+/** Clauses past the command limit named one by one; the others are counted in one report. */
+const OVERFLOW_NAMED = 20;
+
 export interface OfflineInterpreterOptions {
   language: CommandLanguage;
   /** The vocabulary section (config/vocabulary.yaml): words, segmentation, glossary, limits. */
@@ -171,7 +174,12 @@ export class OfflineInterpreter implements Planner {
         for (const n of notDone) report('plan.clause_not_done', { text: n.clause.text, reason: t(locale, n.key, n.params ?? {}) }, n.clause.text);
       }
     }
-    for (const clause of overflow) report('plan.too_many_edits', { max: maxCommands, text: clause.text }, clause.text);
+    // Past the limit each clause is named, up to a point; the rest are listed in one report.
+    for (const clause of overflow.slice(0, OVERFLOW_NAMED)) report('plan.too_many_edits', { max: maxCommands, text: clause.text }, clause.text);
+    if (overflow.length > OVERFLOW_NAMED) {
+      const restOf = overflow.slice(OVERFLOW_NAMED).map((c) => c.text);
+      report('plan.too_many_more', { max: maxCommands, count: restOf.length }, restOf);
+    }
     if (untranslated.length > 0) report('plan.untranslated', { words: untranslated.join(locale === 'zh-CN' ? '、' : ', ') }, untranslated);
 
     const result: PlanResult = { commands, rejected: [...validated.rejected, ...reports], planner: this.name, repaired: false };
