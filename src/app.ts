@@ -50,7 +50,7 @@ const BOTS: { name: string; enabled: (e: EnvSettings) => boolean; create: (e: En
     create: (e, c, log) => createDiscordBot(e.discord, { maxDownloadBytes: c.images.maxBytes, signatureMaxAgeSeconds: c.bots.signatureMaxAgeSeconds }, log),
   },
   { name: 'slack', enabled: (e) => Boolean(e.slack.botToken && (e.slack.appToken || e.slack.signingSecret)), create: (e, c, log) => createSlackBot(e.slack, c.bots, log) },
-  { name: 'feishu', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret), create: (e, c, log) => createFeishuBot(e.feishu, c.bots, log) },
+  { name: 'feishu', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret), create: (e, c, log) => createFeishuBot(e.feishu, { ...c.bots, redisUrl: e.redisUrl }, log) },
 ];
 
 /**
@@ -81,7 +81,9 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const http = new HttpServer();
   const ctx: BotContext = { http, logger, threads: engine, background: (work) => engine.background(work) };
 
-  const bots: Bot[] = [createWebBot({ status: async (locale) => (await runDoctor(env, locale)).lines })];
+  const limits = { maxPixels: config.images.maxPixels, maxBytes: config.images.maxBytes };
+  const playground = createWebBot({ status: async (locale) => (await runDoctor(env, locale)).lines, host: env.host, token: env.playgroundToken, limits });
+  const bots: Bot[] = [playground];
   for (const def of BOTS) {
     if (!def.enabled(env)) continue;
     try {

@@ -21,6 +21,8 @@ export interface EnvSettings {
     mode: 'ws' | 'webhook';
   };
   redisUrl?: string;
+  /** Required for the playground when HOST is not a loopback address (else the playground is off there). */
+  playgroundToken?: string;
   /** Segmentation: SEGMENT_MODEL (card name), SEGMENT_MODEL_PATH (local model file), SEGMENTER_URL (remote endpoint). */
   segment?: { model?: string; modelPath?: string; remoteUrl?: string };
 }
@@ -64,6 +66,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
       mode: opt(env, 'FEISHU_MODE') === 'webhook' ? 'webhook' : 'ws',
     },
     redisUrl: opt(env, 'REDIS_URL'),
+    playgroundToken: opt(env, 'PLAYGROUND_TOKEN'),
     segment: {
       model: opt(env, 'SEGMENT_MODEL'),
       modelPath: opt(env, 'SEGMENT_MODEL_PATH'),

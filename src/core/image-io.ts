@@ -47,11 +47,11 @@ export async function inspectImage(input: Buffer, limits: ImageLimits = DEFAULT_
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new UserFacingError('image.not_image', { detail: shortReason(err) }, { cause: err });
+    // The decoder's own words (libvips, glib) go to the logs with the cause, never to the user.
+    throw new UserFacingError('image.not_image', {}, { cause: err });
   }
-  if (!meta.format || !READABLE.has(meta.format) || !meta.width || !meta.height) {
-    throw new UserFacingError('image.not_image', { detail: meta.format ?? 'unknown format' });
-  }
+  if (meta.format && !READABLE.has(meta.format)) throw new UserFacingError('image.unsupported_format', { format: meta.format.toUpperCase() });
+  if (!meta.format || !meta.width || !meta.height) throw new UserFacingError('image.not_image');
   const pageHeight = meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : meta.height;
   const pixels = meta.width * pageHeight;
   if (pixels > limits.maxPixels) {
@@ -96,11 +96,7 @@ export async function decodeImage(
     const { data, info: out } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     return { data, width: out.width, height: out.height, channels: out.channels as 3 | 4, info };
   } catch (err) {
-    throw new UserFacingError('image.corrupt', { detail: shortReason(err) }, { cause: err });
+    throw new UserFacingError('image.corrupt', {}, { cause: err });
   }
 }
 
-function shortReason(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!.replace(/^Input buffer /, '').slice(0, 120);
-}

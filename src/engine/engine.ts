@@ -11,7 +11,7 @@ import { EngineContext, type Outbox } from './context.js';
 import type { EngineDeps } from './deps.js';
 import { errorReply, inEventScope, inJobScope, markDuplicate } from './envelope.js';
 import { onCommand } from './flows/commands.js';
-import { onMessage } from './flows/intake.js';
+import { onMessage, type ThreadState } from './flows/intake.js';
 import { Photos } from './flows/photos.js';
 import { Proposals } from './flows/propose.js';
 import { Recovery } from './jobs/recovery.js';
@@ -111,6 +111,9 @@ export class Engine implements ThreadQuery {
   private async handle(event: InboundEvent, reply: ReplyContext | undefined): Promise<void> {
     const ev = eventOf(event);
     const out = this.ctx.outbox(ev.platform, reply);
+    // The thread's records are read alongside the dedupe claim: the first answer is the latency users notice.
+    const thread = event.kind === 'action' ? undefined : this.readThread(ev);
+    thread?.catch(() => undefined);
     // First delivery of a platform event wins; re-deliveries (retries after a slow ack) are dropped
     // untouched (their reply context is the first delivery's).
     const first = await this.ctx.store.claim(keys.event(ev.platform, ev.eventId), this.ctx.ms(this.ctx.config.dedupeTtlSeconds)).catch(async (err: unknown) => {
@@ -119,14 +122,19 @@ export class Engine implements ThreadQuery {
     });
     if (!first) return markDuplicate();
     try {
-      if (event.kind === 'message') await onMessage(this.ctx, this.services, event.message, out);
-      else if (event.kind === 'command') await onCommand(this.ctx, this.services, event.command, out);
+      if (event.kind === 'message') await onMessage(this.ctx, this.services, event.message, out, await thread!);
+      else if (event.kind === 'command') await onCommand(this.ctx, this.services, event.command, out, await thread!);
       else await onAction(this.services, event.action, out);
     } catch (err) {
       await this.answerFailure(err, ev, out, event.kind === 'action');
     } finally {
       if (reply) await out.adapter.settle?.(reply)?.catch((err: unknown) => this.ctx.log.warn({ err: errorMessage(err) }, 'adapter could not settle the event'));
     }
+  }
+
+  private async readThread(ev: ReturnType<typeof eventOf>): Promise<ThreadState> {
+    const [session, settings] = await Promise.all([this.ctx.records.session(ev.thread), this.ctx.records.settings(ev.thread, ev.user.id)]);
+    return { session, settings };
   }
 
   /** Every failure ends in a message the user can read, never in silence. */

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { t, type Locale } from '../i18n/index.js';
 import { errorsTotal, eventsTotal } from '../util/metrics.js';
-import { UserFacingError } from '../util/errors.js';
+import { UserFacingError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { newId } from './state/session.js';
 import type { Reply } from './types.js';
@@ -53,6 +53,8 @@ export const markDuplicate = () => mark('duplicate');
 export function errorReply(err: unknown, locale: Locale, log: Logger): Reply {
   if (err instanceof UserFacingError) {
     markRejected();
+    // What went wrong inside (a decoder's message, a status code) is for the logs, with the event id.
+    log.info({ key: err.key, cause: err.cause === undefined ? undefined : errorMessage(err.cause) }, 'answered with an explanation');
     return { text: t(locale, err.key, err.params), locale, kind: 'error' };
   }
   mark('error');

@@ -10,6 +10,7 @@ export const SECRET_ENV_NAMES = [
   'FEISHU_ENCRYPT_KEY',
   'FEISHU_VERIFICATION_TOKEN',
   'REDIS_URL',
+  'PLAYGROUND_TOKEN',
 ] as const;
 
 /** Patterns of well-known token formats, scrubbed even when they did not come from our environment. */

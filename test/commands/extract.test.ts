@@ -47,6 +47,49 @@ describe('extraction from raw model text', () => {
     expect(result.rejected[0]!.reason).toMatch(/cut off/);
   });
 
+  it('keeps brackets inside strings when the rest needs repair', () => {
+    // jsonrepair 3.15 alone reads ["a[b"] as ["a",["b"]].
+    expect(items("[{'command': 'face', 'paras': ['smile [wide']}]")).toEqual([{ command: 'face', paras: ['smile [wide'] }]);
+    expect(items('[{"command":"face","paras":["a{b"]} // note\n]')).toEqual([{ command: 'face', paras: ['a{b'] }]);
+  });
+
+  it('reports a missing value, never fills it in', () => {
+    // jsonrepair alone reads `"note": }` as null and [1,,2] as [[1],2].
+    for (const text of ['[{"command":"face","paras":["x"],"note": }]', '[{"command":"change","paras":[["Hair",,"Face"],"x"]}]']) {
+      const r = lang.extract(text);
+      expect(r.items).toEqual([]);
+      expect(r.rejected).toHaveLength(1);
+      expect(r.rejected[0]!.reason).toMatch(/Not readable as JSON/);
+    }
+  });
+
+  it('looks inside braces that hold no key', () => {
+    for (const text of ['Template {{"command":"face","paras":["x"]}', 'Note {: “{"command":"face","paras":["x"]}']) {
+      expect(lang.extract(text)).toEqual({ items: [{ command: 'face', paras: ['x'] }], rejected: [] });
+    }
+  });
+
+  it('treats mismatched brackets as prose', () => {
+    // jsonrepair alone reads "{]" as an empty object, which would then be rejected as a command.
+    const r = lang.extract('Use {] or {x] here: [{"command":"face","paras":["x"]}]');
+    expect(r.items).toEqual([{ command: 'face', paras: ['x'] }]);
+    expect(r.rejected).toEqual([]);
+  });
+
+  it('keeps the elements around a missing comma', () => {
+    expect(items('[{"command":"a"} {"command":"b"}]')).toEqual([{ command: 'a' }, { command: 'b' }]);
+    const cut = lang.extract('[{"command":"a"} {"command":"b","paras":["x');
+    expect(cut.items).toEqual([{ command: 'a' }]);
+    expect(cut.rejected[0]!.reason).toMatch(/cut off/);
+  });
+
+  it('reports a value that needs more repairs than the linear-time guard allows', () => {
+    const r = lang.extract(`[{"command":"face","paras":["x"]}, {"command":"blur","paras":[${'1 '.repeat(5000)}]}]`);
+    expect(r.items).toEqual([{ command: 'face', paras: ['x'] }]);
+    expect(r.rejected).toHaveLength(1);
+    expect(r.rejected[0]!.reason).toMatch(/places need repair/);
+  });
+
   it('finds JSON after an unbalanced bracket in prose', () => {
     expect(items('Options [1) beach, 2) forest. Answer: [{"command":"face","paras":["x"]}]')).toEqual([{ command: 'face', paras: ['x'] }]);
   });

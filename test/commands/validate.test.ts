@@ -109,6 +109,40 @@ describe('rule types', () => {
   });
 });
 
+describe('echoes of the input in rejections', () => {
+  const lang = testLanguage();
+  const long = 'x'.repeat(1_000_000);
+  const echoed = (item: unknown) => (typeof item === 'string' ? item : JSON.stringify(item)).length;
+
+  it('cut to 200 characters, whatever was too long', () => {
+    const replies = [
+      `[{"command":"face","paras":["${long}"]}]`,
+      `[{"command":"${long}","paras":[]}]`,
+      `[{"command":"recolor","paras":[["Hair"],"${long}"]}]`,
+      `[{"command":"change","paras":[["${long}", "Hair"],"sky"]}]`,
+      `[{"command":"face","paras":["a","${long}"]}]`,
+      `{"command": "face", "paras": [${long}]}`,
+      `[{"command":"face","paras":["x"]} ${long}]`,
+      long,
+    ];
+    for (const reply of replies) {
+      const result = lang.parse(reply);
+      expect(result.rejected.length).toBeGreaterThan(0);
+      for (const r of result.rejected) {
+        expect(echoed(r.item)).toBeLessThanOrEqual(201);
+        expect(r.reason.length).toBeLessThan(400);
+      }
+    }
+    const e = custom.parse(JSON.stringify([{ command: 'paint', paras: [['bg'], long, 1, 'red'] }])).rejected[0]!;
+    expect(echoed(e.item)).toBeLessThanOrEqual(201);
+    expect(e.reason.length).toBeLessThan(200);
+  });
+
+  it('keeps short items as they were', () => {
+    expect(lang.parse('[{"command":"zoom","paras":[2]}]').rejected[0]!.item).toEqual({ command: 'zoom', paras: [2] });
+  });
+});
+
 describe('label matching', () => {
   const lang = testLanguage();
 

@@ -73,7 +73,7 @@ export function fakePlanner(): Planner & { requests: { instruction: string; labe
         if (/advice/.test(part)) commands.push({ command: 'advice', args: { text: 'Try softer light.' } });
         if (/fail/.test(part)) commands.push({ command: 'adjust', args: { labels: ['*'], brightness: 1, contrast: 0, saturation: 0, fail: true } });
       }
-      return { commands, rejected: commands.length ? [] : [{ item: req.instruction, reason: 'no command found' }], planner: 'fake' };
+      return { commands, rejected: commands.length ? [] : [{ item: req.instruction.slice(0, 200), reason: 'no command found' }], planner: 'fake' };
     },
   };
   return planner;

@@ -31,7 +31,7 @@ interface Session {
 
 const MAX_EVENTS_PER_SESSION = 200;
 /** Uploads and replies' images kept for the page, bounded by bytes (the oldest go first). */
-const IMAGE_BUDGET_BYTES = 512 * 1024 * 1024;
+export const IMAGE_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /**
  * The playground's ChatAdapter: replies are kept per session (so a reload replays the thread)
@@ -40,12 +40,28 @@ const IMAGE_BUDGET_BYTES = 512 * 1024 * 1024;
 export class WebAdapter implements ChatAdapter {
   readonly platform = 'web' as const;
   private readonly sessions = new Map<string, Session>();
-  private readonly images = new LRUCache<string, { data: Buffer; mimeType: string }>({
-    maxSize: IMAGE_BUDGET_BYTES,
-    sizeCalculation: (img) => Math.max(1, img.data.length),
-  });
+  private readonly images: LRUCache<string, { data: Buffer; mimeType: string }>;
+  /** Uploads refused at the door: only the reason is kept, for the engine's answer. */
+  private readonly refused = new LRUCache<string, UserFacingError>({ max: 1000 });
 
-  constructor(private readonly limitBytes = 50 * 1024 * 1024) {}
+  constructor(
+    private readonly limitBytes = 50 * 1024 * 1024,
+    budgetBytes = IMAGE_BUDGET_BYTES,
+  ) {
+    this.images = new LRUCache({ maxSize: budgetBytes, sizeCalculation: (img) => Math.max(1, img.data.length) });
+  }
+
+  /** Bytes of photos held now, and the budget (the memory test reads it). */
+  get memory(): { bytes: number; budget: number; count: number } {
+    return { bytes: this.images.calculatedSize, budget: this.images.maxSize, count: this.images.size };
+  }
+
+  /** An id for an upload that was refused; downloading it throws the refusal. */
+  refuse(reason: UserFacingError): string {
+    const id = `r_${randomBytes(12).toString('hex')}`;
+    this.refused.set(id, reason);
+    return id;
+  }
 
   uploadLimit(_thread: ThreadRef): number {
     return this.limitBytes;
@@ -72,6 +88,8 @@ export class WebAdapter implements ChatAdapter {
 
   /** An upload of this playground (kept by keepImage). */
   async download(image: ImageRef): Promise<Buffer> {
+    const refusal = this.refused.get(image.id);
+    if (refusal) throw refusal;
     const kept = this.images.get(image.id);
     if (!kept) throw new UserFacingError('web.image_expired');
     return kept.data;

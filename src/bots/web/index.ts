@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { Bot, BotContext } from '../types.js';
 import type { ActionEvent, Deliver, IncomingMessage, ThreadRef } from '../../engine/types.js';
 import type { HealthStatus } from '../../core/health.js';
-import { resolveLocale, type Locale } from '../../i18n/index.js';
+import { inspectImage, type ImageLimits } from '../../core/image-io.js';
+import { resolveLocale, t, type Locale } from '../../i18n/index.js';
+import type { RouteHandler, RouteResponse } from '../../server/http.js';
+import { UserFacingError } from '../../util/errors.js';
+import { authorized, playgroundAccess, tokenCookie } from './access.js';
 import { WebAdapter } from './adapter.js';
 import { renderPage } from './page.js';
 
@@ -36,29 +40,69 @@ export type StatusLines = (locale: Locale) => Promise<unknown[]>;
  * The local playground: a chat page at `/` driven by the same engine as the bots, through a
  * WebAdapter that streams replies over Server-Sent Events.
  */
-export function createWebBot(opts: { status: StatusLines }): Bot & { adapter: WebAdapter } {
-  const adapter = new WebAdapter();
+export interface WebBotOptions {
+  status: StatusLines;
+  /** The address the server listens on: the playground is off beyond loopback without a token. */
+  host: string;
+  /** PLAYGROUND_TOKEN: when set, every playground request must carry it. */
+  token?: string;
+  /** Uploads are checked against these before they are kept. */
+  limits: ImageLimits;
+  /** Bytes of photos the playground keeps in memory (uploads and results; the oldest go first). */
+  imageBudgetBytes?: number;
+}
+
+export function createWebBot(opts: WebBotOptions): Bot & { adapter: WebAdapter } {
+  const adapter = new WebAdapter(undefined, opts.imageBudgetBytes);
+  const access = playgroundAccess(opts.host, opts.token);
   return {
     platform: 'web',
     adapter,
-    start: async (ctx, deliver) => routes(ctx, deliver, adapter, opts.status),
+    async start(ctx, deliver) {
+      if (!access.enabled) {
+        ctx.logger.warn({ host: opts.host }, t('en', 'web.off_without_token'));
+        return;
+      }
+      if (access.token) ctx.logger.info('the playground requires PLAYGROUND_TOKEN: open /?token=<token> once in the browser');
+      routes(ctx, deliver, adapter, opts, access.token);
+    },
     async stop() {
       adapter.closeAll();
     },
     async health(): Promise<HealthStatus> {
-      return { name: 'playground', state: 'ok', detail: 'serving' };
+      return access.enabled ? { name: 'playground', state: 'ok', detail: 'serving' } : { name: 'playground', state: 'off', detail: t('en', 'web.off_without_token') };
     },
   };
 }
 
-function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, status: StatusLines): void {
-  const { http, logger } = ctx;
+function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: WebBotOptions, token: string | undefined): void {
+  const { logger } = ctx;
+  const { status } = opts;
+  // Every playground route checks the token first (when one is set).
+  const http = {
+    route: (method: string, path: string, handler: RouteHandler, options?: Parameters<typeof ctx.http.route>[3]) =>
+      ctx.http.route(
+        method,
+        path,
+        (req) => {
+          if (authorized(req, token)) return handler(req);
+          const locale = pickLocale(req.query, req.headers['accept-language']);
+          if (path === '/') return { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: t(locale, 'web.token_required') };
+          return { status: 401, body: { error: t(locale, 'web.token_required') } };
+        },
+        options,
+      ),
+  };
 
-  http.route('GET', '/', ({ query, headers }) => ({
-    status: 200,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-    body: renderPage(pickLocale(query, headers['accept-language'])),
-  }));
+  http.route('GET', '/', ({ query, headers }): RouteResponse => {
+    // Opened once with ?token=: the browser keeps it as a cookie and the address bar loses it.
+    if (token && query.get('token')) {
+      const rest = new URLSearchParams(query);
+      rest.delete('token');
+      return { status: 303, headers: { location: `/${rest.size ? `?${rest}` : ''}`, 'set-cookie': tokenCookie(token), 'cache-control': 'no-store' } };
+    }
+    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: renderPage(pickLocale(query, headers['accept-language'])) };
+  });
 
   http.route('GET', '/api/events', ({ query, res, headers }) => {
     const session = query.get('session') ?? '';
@@ -104,8 +148,13 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, status: 
           otherFiles.push(value.name);
           continue;
         }
-        const id = adapter.keepImage(data, value.type || 'application/octet-stream');
-        uploaded.push(id);
+        // A photo the engine would refuse is never kept: only why it was refused is.
+        const refusal = await inspectImage(data, opts.limits).then(
+          () => undefined,
+          (err: unknown) => (err instanceof UserFacingError ? err : new UserFacingError('image.not_image', {}, { cause: err })),
+        );
+        const id = refusal ? adapter.refuse(refusal) : adapter.keepImage(data, value.type || 'application/octet-stream');
+        if (!refusal) uploaded.push(id);
         images.push({ id, name: value.name, mimeType: value.type, size: data.length });
       }
       let points: IncomingMessage['points'];

@@ -3,6 +3,8 @@ import { defineMessages } from '../define.js';
 export const webMessages = defineMessages({
   en: {
     'web.title': 'chat-image-editor playground',
+    'web.off_without_token': 'The playground is off: HOST is not a loopback address and PLAYGROUND_TOKEN is not set. Set PLAYGROUND_TOKEN to use it from other machines.',
+    'web.token_required': 'This playground needs its access token. Open it once as /?token=<PLAYGROUND_TOKEN>.',
     'web.image_expired': 'That photo is no longer in the playground (it was removed to save memory). Please upload it again.',
     'web.intro': 'Upload a photo and say what to change, e.g. "blur the background" or "make my shirt red". Buttons under each answer run the edits.',
     'web.upload': 'Photo',
@@ -27,6 +29,8 @@ export const webMessages = defineMessages({
   },
   'zh-CN': {
     'web.title': 'chat-image-editor 试用台',
+    'web.off_without_token': '调试页已关闭：HOST 不是本机回环地址，且未设置 PLAYGROUND_TOKEN。设置 PLAYGROUND_TOKEN 后才能从其他机器使用。',
+    'web.token_required': '此调试页需要访问令牌。请先以 /?token=<PLAYGROUND_TOKEN> 打开一次。',
     'web.image_expired': '那张照片已不在调试页中（为节省内存已被移除），请重新上传。',
     'web.intro': '上传一张照片并说出想改什么，例如"把背景虚化"或"把上衣改成红色"。回答下方的按钮会执行这些编辑。',
     'web.upload': '照片',

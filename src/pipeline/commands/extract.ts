@@ -1,8 +1,7 @@
 import type { Locale } from '../../i18n/index.js';
-import { MAX_DEPTH, bracketKind, isClose, isComma, isOpen, isQuote } from './lex.js';
-import { LenientParser, LenientSyntaxError, skipToSeparator } from './lenient-json.js';
+import { JSONRepairError, jsonrepair } from 'jsonrepair';
 import { rejection, rejection as render, snippet } from './reasons.js';
-import { nextRegion, readEncodedLiteral, type Region } from './scan.js';
+import { MAX_DEPTH, PLACEHOLDER, isOpen, nextRegion, readEncodedLiteral, structure, type Region, type Span } from './scan.js';
 import type { Rejection } from '../../core/commands.js';
 
 export interface ExtractResult {
@@ -28,9 +27,9 @@ const MAX_LIST_NESTING = 3;
 const MAX_REJECTIONS = 50;
 
 /**
- * Finds command candidates in a raw model reply: every top-level bracketed region is read with
- * the lenient parser and its values collected. Prose, code fences and several arrays need no
- * special case. A region that turns out to be prose (an unbalanced "[" before the real JSON) is
+ * Finds command candidates in a raw model reply: every top-level bracketed region found by
+ * scan.ts is read element by element (JSON.parse, or jsonrepair for what models write besides
+ * JSON) and its values collected. Prose, code fences and several arrays need no special case. A region that turns out to be prose (an unbalanced "[" before the real JSON) is
  * re-read from the character after its bracket, within a budget proportional to the input, so
  * the whole extraction stays linear in the length of the reply.
  */
@@ -119,76 +118,122 @@ type RegionRead = { ok: true; values: unknown[]; rejected: Rejection[] } | { ok:
 /** Stands in for rejections that would only be counted (the list is full): the key, no rendered text. */
 const uncounted: typeof render = (_item, _locale, key) => ({ item: '', reason: '', key });
 
-function readRegion(text: string, region: Region, locale: Locale, full: boolean): RegionRead {
-  const rejection = full ? uncounted : render;
-  const parser = new LenientParser(text, region.start, region.end);
-  if (bracketKind(text.charCodeAt(region.start)) === '{') {
+/**
+ * Guard that keeps jsonrepair linear: its repairs of missing, leading or trailing commas each copy
+ * the output so far, so a span needing thousands of them is quadratic (160 KB of `[1 1 1 …]`
+ * takes seconds). A command needs a handful; a span needing more is reported instead.
+ */
+const MAX_REPAIRS = 64;
+
+type SpanRead = { value: unknown } | { detail: string; at: number };
+
+/** Reads one span with JSON.parse, or with jsonrepair when it is not plain JSON. */
+function readSpan(text: string, span: Span): SpanRead {
+  if (span.stray) return { detail: span.stray.what, at: span.stray.at - span.start + 1 };
+  if (span.plain) {
     try {
-      const value = parser.parseValue(0);
-      return { ok: true, values: [value], rejected: [] };
-    } catch (err) {
-      const r = syntaxRejection(err, text, region.start, region.end, region, locale, rejection);
-      // Cut off inside the object: a truncated command, not prose to look inside.
-      if (r.key === 'commands.truncated') return { ok: true, values: [], rejected: [r] };
-      return { ok: false, meant: parser.keyValueSeen, rejected: [r] };
+      return { value: clean(JSON.parse(text.slice(span.start, span.end)), []) };
+    } catch {
+      // Not quite JSON after all (inner quotes, a control character, an odd number): repaired below.
     }
   }
-  // A list: read element by element so one broken or cut-off command does not cost the others.
-  const values: unknown[] = [];
-  const rejected: Rejection[] = [];
-  let meant = false;
-  parser.resetAt(region.start + 1, 0x5b);
-  for (;;) {
-    if (parser.atEnd()) {
-      if (!region.closed) rejected.push(rejection(snippet(text, Math.max(region.start, region.end - 80), region.end), locale, 'commands.truncated_list'));
-      break;
-    }
-    const c = parser.peek();
-    if (isClose(c)) break;
-    if (isComma(c)) {
-      parser.resetAt(parser.pos + 1, c);
-      continue;
-    }
-    const start = parser.pos;
-    if (isOpen(c) || isQuote(c)) meant = true;
-    try {
-      values.push(parser.parseValue(1));
-    } catch (err) {
-      if (err instanceof LenientSyntaxError && err.atEnd && !region.closed) {
-        rejected.push(rejection(snippet(text, start, region.end), locale, 'commands.truncated'));
-        break;
+  if (span.repairs > MAX_REPAIRS) return { detail: `more than ${MAX_REPAIRS} places need repair`, at: 1 };
+  let read: ReturnType<typeof structure> | undefined;
+  try {
+    read = structure(text, span);
+    if (!span.mend) {
+      try {
+        return { value: clean(JSON.parse(read.source), read.strings) };
+      } catch {
+        // jsonrepair below
       }
-      const next = skipToSeparator(text, start, region.end);
-      rejected.push(syntaxRejection(err, text, start, next, region, locale, rejection));
-      if (next >= region.end) break;
-      parser.resetAt(next, 0x2c);
     }
+    return { value: clean(JSON.parse(jsonrepair(read.source)), read.strings) };
+  } catch (err) {
+    const at = err instanceof JSONRepairError && read ? read.at(err.position) - span.start + 1 : 1;
+    return { detail: (err instanceof Error ? err.message : String(err)).replace(/ at position \d+$/, ''), at };
   }
-  const broken = rejected.some((r) => r.key !== 'commands.truncated' && r.key !== 'commands.truncated_list');
-  // An unclosed list with a broken element is more likely prose with a stray "[" than JSON.
-  if (broken && (values.length === 0 || !region.closed)) {
-    return { ok: false, meant: meant && region.closed, rejected: [syntaxRejection(undefined, text, region.start, region.end, region, locale, rejection, rejected[0])] };
-  }
-  return { ok: true, values, rejected };
 }
 
-function syntaxRejection(
-  err: unknown,
-  text: string,
-  start: number,
-  end: number,
-  region: Region,
-  locale: Locale,
-  rejection: typeof render,
-  inner?: Rejection,
-): Rejection {
-  if (inner) return inner.reason === '' ? inner : { ...inner, item: snippet(text, start, end) };
-  if (err instanceof LenientSyntaxError) {
-    if (err.tooDeep) return rejection(snippet(text, start, end), locale, 'commands.too_deep', { max: MAX_DEPTH });
-    if (err.atEnd && !region.closed) return rejection(snippet(text, start, end), locale, 'commands.truncated');
-    return rejection(snippet(text, start, end), locale, 'commands.not_json', { detail: err.message, at: err.pos - start + 1 });
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Copies parsed JSON into objects without a prototype, dropping keys that could reach one
+ * (JSON.parse defines "__proto__" as an own key, so nothing was polluted on the way), and puts
+ * the strings of structure() back in place of their placeholders. Depth is bounded: regions
+ * deeper than MAX_DEPTH are never parsed.
+ */
+function clean(value: unknown, strings: readonly string[]): unknown {
+  if (typeof value === 'string') return value.startsWith(PLACEHOLDER) ? strings[Number(value.slice(1))] : value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = clean(value[i], strings);
+    return value;
   }
-  throw err;
+  if (typeof value !== 'object' || value === null) return value;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) {
+    const key = clean(k, strings) as string;
+    if (!FORBIDDEN_KEYS.has(key)) out[key] = clean(v, strings);
+  }
+  return out;
+}
+
+/**
+ * A whole text that is one JSON value (`[["Background"], "sky"]`, `['Bag', 'Hat']`) as that
+ * value, or undefined when it is not (validate.ts reads parameters written as text with it).
+ */
+export function readJsonText(text: string): unknown {
+  const region = nextRegion(text, 0, text.length);
+  if (!region || region.start !== 0 || region.end !== text.length || !region.closed || region.tooDeep) return undefined;
+  const values: unknown[] = [];
+  for (const span of region.spans) {
+    const read = readSpan(text, span);
+    if (!('value' in read)) return undefined;
+    values.push(read.value);
+  }
+  return region.list ? values : values[0];
+}
+
+function readRegion(text: string, region: Region, locale: Locale, full: boolean): RegionRead {
+  const rejection = full ? uncounted : render;
+  const notJson = (span: Span, read: { detail: string; at: number }) =>
+    rejection(snippet(text, span.start, span.end), locale, 'commands.not_json', { detail: read.detail, at: read.at });
+  if (!region.list) {
+    const span = region.spans[0]!;
+    // Cut off inside the object: a truncated command, not prose to look inside.
+    if (!span.stray && !region.closed) return { ok: true, values: [], rejected: [rejection(snippet(text, region.start, region.end), locale, 'commands.truncated')] };
+    const read = readSpan(text, span);
+    if ('value' in read) return { ok: true, values: [read.value], rejected: [] };
+    return { ok: false, meant: region.keyValue, rejected: [notJson(span, read)] };
+  }
+  // A list: element by element, so one broken or cut-off command does not cost the others.
+  const values: unknown[] = [];
+  const rejected: Rejection[] = [];
+  let broken = false;
+  let cut = false;
+  const { spans } = region;
+  for (let k = 0; k < spans.length; k++) {
+    const span = spans[k]!;
+    if (!span.stray && !region.closed && k === spans.length - 1 && !span.complete) {
+      rejected.push(rejection(snippet(text, span.start, region.end), locale, 'commands.truncated'));
+      cut = true;
+      break;
+    }
+    const read = readSpan(text, span);
+    if ('value' in read) values.push(read.value);
+    else {
+      rejected.push(notJson(span, read));
+      broken = true;
+    }
+  }
+  if (!region.closed && !cut) rejected.push(rejection(snippet(text, Math.max(region.start, region.end - 80), region.end), locale, 'commands.truncated_list'));
+  // An unclosed list with a broken element is more likely prose with a stray "[" than JSON.
+  if (broken && (values.length === 0 || !region.closed)) {
+    const first = rejected.find((r) => r.key === 'commands.not_json')!;
+    const meant = region.closed && spans.some((s) => s.meant);
+    return { ok: false, meant, rejected: [first.reason === '' ? first : { ...first, item: snippet(text, region.start, region.end) }] };
+  }
+  return { ok: true, values, rejected };
 }
 
 /** Whether an unreadable region was meant as JSON (quotes, colons, the word "command"), not prose like "[note]". */

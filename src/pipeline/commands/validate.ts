@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { CommandRule, CommandsConfig, ParamRule } from '../../config/schemas/commands.js';
 import { t, type Locale, type MessageKey } from '../../i18n/index.js';
 import { normalizeColor } from './colors.js';
-import { LenientParser } from './lenient-json.js';
+import { readJsonText } from './extract.js';
 import { WHOLE_IMAGE, type LabelMatcher } from './labels.js';
-import { describeValue, rejection } from './reasons.js';
+import { clip, describeValue, echo, rejection } from './reasons.js';
 import type { Command, ParseResult, Rejection } from '../../core/commands.js';
 
 type ScalarRule = Exclude<ParamRule, { type: 'labels' }>;
@@ -82,7 +82,7 @@ function issueFor(command: string, rule: ScalarRule, raw: unknown, error: z.ZodE
   const issue = error.issues[0]!;
   const base = { command, param: rule.name };
   const value = describeValue(coerceNumber(raw));
-  if (issue.code === 'custom') return { key: 'commands.bad_color', params: { ...base, value: String(raw) } };
+  if (issue.code === 'custom') return { key: 'commands.bad_color', params: { ...base, value: clip(String(raw)) } };
   if (rule.type === 'number') {
     if (issue.code === 'too_small' || issue.code === 'too_big') {
       return { key: 'commands.out_of_range', params: { ...base, value, min: rule.min ?? '-∞', max: rule.max ?? '∞' } };
@@ -96,7 +96,7 @@ function issueFor(command: string, rule: ScalarRule, raw: unknown, error: z.ZodE
     if (issue.code === 'too_big') return { key: 'commands.too_long', params: { ...base, length: raw.trim().length, max: rule.maxLength } };
   }
   if (rule.type === 'enum' && typeof raw === 'string') {
-    return { key: 'commands.bad_enum', params: { ...base, value: raw, values: rule.values.join(', ') } };
+    return { key: 'commands.bad_enum', params: { ...base, value: clip(raw), values: rule.values.join(', ') } };
   }
   return { key: 'commands.wrong_type', params: { ...base, expected: typeWord(rule, locale), got: describeValue(raw) } };
 }
@@ -132,13 +132,7 @@ function lookup(obj: Record<string, unknown>, names: readonly string[]): [boolea
 function decodeParas(s: string): unknown {
   const trimmed = s.trim();
   if (!trimmed.startsWith('[') && !trimmed.startsWith('［')) return s;
-  try {
-    const parser = new LenientParser(trimmed, 0, trimmed.length);
-    const value = parser.parseValue(0);
-    return parser.atEnd() ? value : s;
-  } catch {
-    return s;
-  }
+  return readJsonText(trimmed) ?? s;
 }
 
 export function validateItems(items: readonly unknown[], ctx: ValidateContext): ParseResult {
@@ -167,7 +161,7 @@ function validateItem(item: unknown, ctx: ValidateContext, out: ParseResult): vo
   if (typeof rawName !== 'string') return void reject('commands.no_command');
   const name = ctx.commandFor(rawName);
   if (name === undefined) {
-    return void reject('commands.unknown_command', { name: rawName.slice(0, 60), known: Object.keys(ctx.cfg.commands).join(', ') });
+    return void reject('commands.unknown_command', { name: clip(rawName), known: Object.keys(ctx.cfg.commands).join(', ') });
   }
   const rule = ctx.cfg.commands[name]!;
 
@@ -210,7 +204,7 @@ function validateItem(item: unknown, ctx: ValidateContext, out: ParseResult): vo
       const res = matchLabels(name, p, raw, ctx);
       if ('issue' in res) return void reject(res.issue.key, res.issue.params);
       args[p.name] = res.labels;
-      for (const r of res.dropped) labelRejections.push({ ...r, item: { command: name, label: r.item } });
+      for (const r of res.dropped) labelRejections.push({ ...r, item: echo({ command: name, label: r.item }) });
       continue;
     }
     const parsed = schemas[i]!.safeParse(raw);
@@ -252,7 +246,7 @@ function matchLabels(command: string, rule: Extract<ParamRule, { type: 'labels' 
       continue;
     }
     if (m.kind === 'unknown' || m.labels.length === 0) {
-      dropped.push(rejection(word, locale, labelKey, { label: word.trim().slice(0, 60), available }));
+      dropped.push(rejection(word, locale, labelKey, { label: clip(word.trim()), available }));
       continue;
     }
     for (const l of m.labels) if (!labels.includes(l)) labels.push(l);

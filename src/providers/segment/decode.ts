@@ -22,6 +22,6 @@ export async function decodeForModel(
     // A copy the worker can take over (sharp's buffers are not transferable).
     return { pixels: new Uint8Array(data), channels: out.channels, width: info.width, height: info.height };
   } catch (err) {
-    throw new UserFacingError('image.corrupt', { detail: (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 120) }, { cause: err });
+    throw new UserFacingError('image.corrupt', {}, { cause: err });
   }
 }
