@@ -1,6 +1,6 @@
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describeEnv, readEnv, type EnvSettings } from './config/env.js';
+import { describeEnv, type EnvSettings } from './config/env.js';
 import { loadConfig, type AppConfig } from './config/load.js';
 import { t, type Locale } from './i18n/index.js';
 import { createImageBackends } from './providers/image/index.js';
@@ -40,8 +40,8 @@ async function llmChecks(env: EnvSettings, given: AppConfig | undefined): Promis
   // Loaded inside each check: a bad config file fails that check, not the whole report.
   const load = async () => {
     const [plan, { CommandLanguage }] = await Promise.all([import('./pipeline/plan/index.js'), import('./pipeline/commands/index.js')]);
-    const config = given ?? loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts'] });
-    return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts } };
+    const config = given ?? loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts', 'vocabulary'] });
+    return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts, vocabulary: config.vocabulary } };
   };
   return Promise.all([
     check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () => {
