@@ -6,6 +6,7 @@ import { createExecutor } from './pipeline/execute/index.js';
 import { createOverlayRenderer } from './pipeline/overlay.js';
 import { createPlanner, createSuggester } from './pipeline/plan/index.js';
 import { createImageBackends } from './providers/image/index.js';
+import { createInpaintBackend } from './providers/inpaint/index.js';
 import { SegmentationService, createSegmenter, readPartsState, type ModelDownloads } from './providers/segment/index.js';
 import type { AvailabilitySource, Capabilities } from './core/availability.js';
 import type { Logger } from './util/logger.js';
@@ -17,7 +18,9 @@ import type { Logger } from './util/logger.js';
  */
 export function composeAvailability(env: EnvSettings, config: Pick<AppConfig, 'models' | 'backends'>, downloads?: ModelDownloads): AvailabilitySource & { current(): Capabilities } {
   const generator = createImageBackends(env, config.backends).some((b) => b.configured());
-  const current = (): Capabilities => ({ parts: readPartsState(env, config.models, downloads), generator, inpaint: false });
+  // The embedded inpainting model erases without a generator when its file is there or may be fetched on first use.
+  const inpaint = Boolean(createInpaintBackend(env, config.models.inpaint)?.configured());
+  const current = (): Capabilities => ({ parts: readPartsState(env, config.models, downloads), generator, inpaint });
   return {
     current,
     subscribe: (listener) => downloads?.subscribe(() => listener(current())) ?? (() => undefined),

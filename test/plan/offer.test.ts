@@ -30,10 +30,14 @@ function language(withBackground = false): CommandLanguage {
   return CommandLanguage.fromConfig({ commands, labels: config.labels });
 }
 
-function offerOf(lang: CommandLanguage, wire: unknown[], ctx: Partial<OfferContext> & { caps?: Partial<Capabilities> } = {}) {
+function offerOf(lang: CommandLanguage, wire: unknown[], ctx: Partial<OfferContext> & { caps?: Partial<Capabilities>; canRun?: (name: string) => boolean } = {}) {
   const { commands } = lang.validate(wire, { labels: ATR });
   const capabilities: Capabilities = { parts: { state: 'ready', model: 'm', via: 'local' }, generator: false, inpaint: false, ...ctx.caps };
-  const offered = offerCommands(commands, { capabilities, secondPhoto: ctx.secondPhoto ?? false }, { rule: (n) => lang.rule(n), validate: (items) => lang.validate(items), needsParts: (c) => executor.needsSegmentation([c]) });
+  const offered = offerCommands(
+    commands,
+    { capabilities, secondPhoto: ctx.secondPhoto ?? false },
+    { rule: (n) => lang.rule(n), validate: (items) => lang.validate(items), needsParts: (c) => executor.needsSegmentation([c]), canRun: ctx.canRun },
+  );
   const w = (cs: Command[]) => cs.map((c) => lang.toWire(c));
   return { ...offered, runnableWire: w(offered.runnable), waitingWire: w(offered.waiting) };
 }
@@ -88,6 +92,18 @@ describe('what a proposal offers: only what can run now', () => {
     const caps = { generator: true };
     expect(offerOf(lang, [{ command: 'swap_face', paras: [] }], { caps }).blocked).toEqual([{ command: expect.objectContaining({ command: 'swap_face' }), need: 'second-photo' }]);
     expect(offerOf(lang, [{ command: 'swap_face', paras: [] }], { caps, secondPhoto: true }).runnableWire).toEqual([{ command: 'swap_face', paras: [] }]);
+  });
+
+  it('asks the executor which generative commands its backends can run (OpenAI image edits cannot swap faces)', () => {
+    const openAiOnly = (name: string) => name !== 'swap_face';
+    const o = offerOf(lang, [{ command: 'swap_face', paras: [] }], { caps: { generator: true }, secondPhoto: true, canRun: openAiOnly });
+    expect(o.blocked).toEqual([{ command: expect.objectContaining({ command: 'swap_face' }), need: 'generator' }]);
+  });
+
+  it('offers erase with the embedded inpainting model and without a generator; says what it needs when neither is there', () => {
+    if (!lang.rule('erase')) return; // the object-removal command of the image-ops issue
+    expect(offerOf(lang, [{ command: 'erase', paras: [['Bag']] }], { caps: { inpaint: true } }).runnableWire).toEqual([{ command: 'erase', paras: [['Bag']] }]);
+    expect(offerOf(lang, [{ command: 'erase', paras: [['Bag']] }]).blocked).toEqual([{ command: expect.objectContaining({ command: 'erase' }), need: 'inpaint' }]);
   });
 
   it('keeps generative edits as they are when a generator is configured', () => {

@@ -3,7 +3,6 @@ import type { Locale } from '../../i18n/index.js';
 import { offerCommands, type Offer } from '../../pipeline/plan/offer.js';
 import type { EngineContext } from '../context.js';
 import type { Command } from '../deps.js';
-import { t } from '../../i18n/index.js';
 import { audienceOf, cannotField, insteadField, partsSentence, segmentWhy } from '../present/availability.js';
 import type { ThreadSession } from '../state/session.js';
 import type { Segmented } from './photos.js';
@@ -48,6 +47,7 @@ export function offerFor(ctx: EngineContext, commands: Command[], o: { seg: Segm
       rule: (name) => catalog?.rule(name),
       validate: (items) => catalog?.validate?.(items) ?? { commands: [], rejected: [] },
       needsParts: (c) => executor.needsSegmentation([c]),
+      canRun: executor.canRun ? (name) => executor.canRun!(name) : undefined,
     },
   );
   const names = ctx.names(o.locale);

@@ -24,6 +24,11 @@ export interface OfferLanguage {
   validate(items: readonly unknown[]): ParseResult;
   /** Whether a command cannot run without the photo's parts (the executor knows). */
   needsParts(command: Command): boolean;
+  /**
+   * Whether a backend that can run this command is configured (the executor knows: OpenAI image
+   * edits cannot swap faces, erase also runs on the embedded inpainting model). Default: yes.
+   */
+  canRun?(command: string): boolean;
 }
 
 /** A local equivalent offered instead of a generative edit that cannot run here. */
@@ -125,6 +130,7 @@ function localEquivalents(cmd: Command, ctx: OfferContext, lang: OfferLanguage):
 export function offerCommands(commands: readonly Command[], ctx: OfferContext, lang: OfferLanguage): Offer {
   const out: Offer = { runnable: [], waiting: [], substitutes: [], blocked: [] };
   const { parts, generator, inpaint } = ctx.capabilities;
+  const backed = (cmd: Command) => lang.canRun?.(cmd.command) ?? true;
   const place = (cmd: Command) => {
     if ([...out.runnable, ...out.waiting].some((c) => same(c, cmd))) return;
     if (cmd.command === 'background' && cmd.args.source === 'photo' && !ctx.secondPhoto) return void out.blocked.push({ command: cmd, need: 'second-photo' });
@@ -142,11 +148,11 @@ export function offerCommands(commands: readonly Command[], ctx: OfferContext, l
       continue;
     }
     if (cmd.command === 'erase') {
-      if (generator || inpaint) place(cmd);
+      if ((generator || inpaint) && backed(cmd)) place(cmd);
       else out.blocked.push({ command: cmd, need: 'inpaint' });
       continue;
     }
-    if (!generator) {
+    if (!generator || !backed(cmd)) {
       const sub = localEquivalents(cmd, ctx, lang);
       if (!sub) {
         out.blocked.push({ command: cmd, need: 'generator' });
