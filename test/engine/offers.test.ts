@@ -5,7 +5,8 @@ import type { Reply } from '../../src/engine/types.js';
 import { TestAdapter } from '../support/test-adapter.js';
 import { UserFacingError } from '../../src/util/errors.js';
 import { testLanguage } from '../helpers/config.js';
-import { fakeExecutor, fakePlanner, makeEngine, photo } from './fakes.js';
+import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
+import { fakeExecutor, fakePlanner, fakeSegmentation, makeEngine, photo, realEngineOptions, testEnv } from './fakes.js';
 
 /**
  * Issue 16, "Propose only what can run now": every rule of what a proposal offers, with the
@@ -214,6 +215,28 @@ describe('who reads what', () => {
         expect(all).not.toMatch(/chat-image-editor|SEGMENT|HF_ENDPOINT|SD_WEBUI|`/);
       }
     }
+  });
+});
+
+describe('a long instruction', () => {
+  it('makes every clause of a 5,000-character instruction a command or lists it as not understood', async () => {
+    const engine = await createEngine(
+      realEngineOptions({ env: testEnv('/nonexistent-first-run'), store: memoryStore(), blobs: new MemoryBlobStore(), segmentation: fakeSegmentation(), config: { jobs: { progressIntervalMs: 0 } } as never }),
+    );
+    const chat = new TestAdapter(engine);
+    const clauses = ['make the shirt red', 'blur the background', 'asdf qwer zxcv', 'make the whole photo brighter', 'turn the background black and white', 'xyzzy plugh'];
+    let instruction = '';
+    for (let i = 0; instruction.length < 5000; i++) instruction += `${clauses[i % clauses.length]}${i % 2 ? '。' : ', then '}`;
+    await chat.post({ text: instruction, images: [await photo()] });
+    const reply = chat.last('T1')!.reply;
+    expect(labels(reply)).toEqual(expect.arrayContaining(['Recolour top → #ff0000', 'Blur background → strength +30', 'Adjust whole photo → brightness +25', 'Black & white background']));
+    const notUnderstood = reply.fields!.find((f) => f.label === 'Not understood')!.value;
+    expect(notUnderstood).toMatch(/asdf qwer zxcv/);
+    expect(notUnderstood).toMatch(/xyzzy plugh/);
+    // Each clause once, however often it was repeated.
+    expect(notUnderstood.match(/asdf qwer zxcv/g)).toHaveLength(1);
+    expect(notUnderstood.length).toBeLessThanOrEqual(1024);
+    await engine.close();
   });
 });
 

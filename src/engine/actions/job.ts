@@ -1,4 +1,3 @@
-import { t } from '../../i18n/index.js';
 import { continueFrom } from '../flows/history.js';
 import { retryLabel } from '../present/buttons.js';
 import { cancelledReply, describeCommands, failureReply, jobNames, resultReply, say } from '../present/replies.js';

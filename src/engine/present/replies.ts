@@ -22,8 +22,24 @@ export function commonFields(locale: Locale, o: { notes: string[]; advice: strin
   return fields;
 }
 
+/**
+ * What could not be used, one line each (a long instruction's repeated clause once); past what a
+ * field holds (Discord: 1024 characters) the rest is counted, never silently cut.
+ */
 export function notUnderstoodField(locale: Locale, reasons: string[]): Field {
-  return { label: t(locale, 'engine.field_not_understood'), value: truncate(reasons.join('; '), 300) };
+  const unique = [...new Set(reasons.map((r) => r.trim()).filter(Boolean))];
+  const lines: string[] = [];
+  let used = 0;
+  for (const [i, reason] of unique.entries()) {
+    const line = `• ${truncate(reason, 200)}`;
+    if (used + line.length > 900) {
+      lines.push(t(locale, 'engine.and_more', { count: unique.length - i }));
+      break;
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  return { label: t(locale, 'engine.field_not_understood'), value: lines.join('\n') };
 }
 
 export function partsField(locale: Locale, parts: { name: string; fraction: number }[] | undefined): Field {

@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../../config/schemas/engine.js';
-import { detectTextLocale, resolveLocale, type Locale } from '../../i18n/index.js';
+import { resolveLocale, type Locale } from '../../i18n/index.js';
 import type { Platform, ThreadRef } from '../types.js';
 import { keys } from './keys.js';
 import { newId, type ActionScope, type JobRecord, type Proposal, type ThreadSession, type ThreadSettings } from './session.js';
@@ -134,11 +134,15 @@ export class Records {
   }
 }
 
-/** Chinese when the words have a Chinese character, English when they have an English word (colour codes aside), else nothing. */
+/**
+ * The language of the words: Chinese or English, whichever has more (Chinese characters against
+ * English words; colour codes and single letters aside); nothing when there are no words.
+ */
 function wordsLocale(text: string): Locale | undefined {
-  if (/[\u3400-\u9fff\uf900-\ufaff]/.test(text)) return 'zh-CN';
-  const words = detectTextLocale(text.replace(/#[0-9a-f]{3,8}\b/gi, ' ').replace(/\b[a-z]\b/gi, ' '), 'zh-CN');
-  return words === 'en' ? 'en' : undefined;
+  const chinese = text.match(/[\u3400-\u9fff\uf900-\ufaff]/g)?.length ?? 0;
+  const english = text.replace(/#[0-9a-f]{3,8}\b/gi, ' ').match(/[A-Za-z]{2,}/g)?.length ?? 0;
+  if (chinese === 0 && english === 0) return undefined;
+  return chinese >= english ? 'zh-CN' : 'en';
 }
 
 function applySettings(cur: ThreadSettings, options: Record<string, string | number | boolean>): ThreadSettings | undefined {
