@@ -218,6 +218,23 @@ describe('who reads what', () => {
   });
 });
 
+describe('who reads a failure', () => {
+  it('a model’s own failure (naming an operator command) reaches people as a plain sentence, the playground as it is', async () => {
+    for (const platform of ['feishu', 'web'] as const) {
+      const executor = fakeExecutor();
+      executor.execute = async () => Promise.reject(new UserFacingError('inpaint.unavailable', { model: 'migan', path: '/data/models/migan.onnx' }));
+      const { engine } = await engineWith({}, { executor });
+      const chat = new TestAdapter(engine, { platform });
+      await chat.post({ text: 'brighter', images: [await photo()] });
+      await chat.click(/^Adjust/);
+      await chat.waitUntilIdle();
+      const failed = chat.last('T1')!.reply.text;
+      if (platform === 'web') expect(failed).toMatch(/chat-image-editor models fetch migan/);
+      else expect(failed).toMatch(/^Removing objects is not available on this bot right now; the person who runs it can turn it on\.\nPress “Try again”/);
+    }
+  });
+});
+
 describe('a long instruction', () => {
   it('makes every clause of a 5,000-character instruction a command or lists it as not understood', async () => {
     const engine = await createEngine(

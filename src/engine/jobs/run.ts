@@ -7,7 +7,7 @@ import { UserFacingError, errorMessage } from '../../util/errors.js';
 import type { EngineContext, Outbox } from '../context.js';
 import type { Photos } from '../flows/photos.js';
 import { cancelledReply, describeCommands, failureReply, jobNames, progressReply, resultReply, resultView, skippedLines } from '../present/replies.js';
-import { audienceOf, segmentWhy } from '../present/availability.js';
+import { audienceOf, failureText, segmentWhy } from '../present/availability.js';
 import { keys } from '../state/keys.js';
 import { advanceTo, newId, type JobRecord, type Revision } from '../state/session.js';
 import { ReplyExpiredError, type Reply } from '../types.js';
@@ -113,7 +113,7 @@ export class JobRunner {
       else {
         let reason: string;
         if (err instanceof UserFacingError) {
-          reason = t(job.locale, err.key, err.params);
+          reason = failureText(err, job.locale, audienceOf(job.thread.platform));
           ctx.log.info({ key: err.key, cause: err.cause === undefined ? undefined : errorMessage(err.cause) }, 'job ended with an explanation');
         } else {
           errorsTotal.inc({ area: 'engine' });

@@ -1,5 +1,5 @@
 import { explainGenerator, explainParts, sentence, type Audience, type PartsState } from '../../core/availability.js';
-import { t, type Locale } from '../../i18n/index.js';
+import { t, type Locale, type MessageKey } from '../../i18n/index.js';
 import type { Blocked, Substitute } from '../../pipeline/plan/offer.js';
 import type { Platform } from '../types.js';
 import { describeCommand, truncate, type LabelNames } from './describe.js';
@@ -29,6 +29,18 @@ export function segmentWhy(seg: { error?: string; explained?: boolean; unavailab
   if (audience === 'people') return t(locale, 'avail.people_parts_unavailable');
   if (seg.explained && seg.error) return seg.error;
   return t(locale, 'engine.segment_unavailable', { reason: seg.error ?? t(locale, 'engine.failed_unknown') });
+}
+
+/**
+ * A job's failure as this audience reads it: models' own messages (a missing or broken parts or
+ * inpainting model) name operator commands, so people get a plain sentence and operators the message.
+ */
+export function failureText(err: { key: MessageKey; params: Record<string, string | number> }, locale: Locale, audience: Audience): string {
+  if (audience === 'people') {
+    if (err.key.startsWith('segment.')) return t(locale, 'avail.people_parts_unavailable');
+    if (err.key.startsWith('inpaint.')) return t(locale, 'avail.people_erase_unavailable');
+  }
+  return t(locale, err.key, err.params);
 }
 
 /** "Getting ready: downloading the parts model (45 %)…": what a waiting part edit shows, for everyone. */
