@@ -139,6 +139,12 @@ export interface Reply {
    * state, `result` an edited photo, `info` any other answer, `error` a failure the user can act on.
    */
   kind?: ReplyKind;
+  /**
+   * Idempotency key of this reply (added by the engine): adapters that can attach it to the posted
+   * message (Slack message metadata, the playground's thread) find it again with `findSent`, so an
+   * event resumed after a crash does not post the same answer twice.
+   */
+  key?: string;
 }
 
 export type ReplyKind = 'ack' | 'proposal' | 'progress' | 'result' | 'info' | 'error';
@@ -173,6 +179,12 @@ export interface ChatAdapter {
   download(image: ImageRef, signal?: AbortSignal): Promise<Buffer>;
   /** The engine has finished with an event (Discord removes a "thinking…" placeholder nobody filled). */
   settle?(ctx: ReplyContext): Promise<void>;
+  /**
+   * The message sent earlier in `thread` with `Reply.key` = `key`, if any. The engine asks when it
+   * resumes an event whose last post may have reached the platform before the process died.
+   * Adapters without it get at-least-once for that one post.
+   */
+  findSent?(thread: ThreadRef, key: string, ctx?: ReplyContext): Promise<MessageRef | undefined>;
 }
 
 /** One inbound event, as every bot hands it to the engine. */
@@ -182,8 +194,12 @@ export type InboundEvent =
   | { kind: 'action'; action: ActionEvent };
 
 /**
- * The one way into the engine. Resolves when the event has been handled (answers sent; jobs it
- * started may still run). Re-deliveries of an event id are dropped here, nowhere else.
+ * The one way into the engine. Bots get `Engine.accept`: it resolves once the event is stored in
+ * the durable inbox (or known already: a re-delivery, dropped here and nowhere else), and only then
+ * may the bot acknowledge the platform; handling goes on in the engine, tracked for shutdown. It
+ * rejects when the event could not be stored (store closed at shutdown, store down): then the bot
+ * must not acknowledge, so the platform delivers it again. `Engine.deliver` (tests, in-process
+ * callers) resolves when the event has been handled (answers sent; jobs it started may still run).
  */
 export type Deliver = (event: InboundEvent, ctx?: ReplyContext) => Promise<void>;
 

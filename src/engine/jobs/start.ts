@@ -42,6 +42,9 @@ export class JobStarter {
   async start(o: StartRequest): Promise<boolean> {
     const { ctx } = this;
     const { session, out, locale } = o;
+    const id = newId(16);
+    // The same event handled again after a restart mints the same job id: that job is under way already.
+    if (await ctx.records.job(id)) return true;
     const refuse = async (key: 'engine.shutting_down' | 'engine.rate_limited' | 'engine.too_many_jobs', params: Record<string, number> = {}) => {
       markRejected();
       await out.ephemeral(session.thread, o.user, say(locale, key, params, 'error'));
@@ -60,7 +63,7 @@ export class JobStarter {
     const settings = { ...(await ctx.records.settings(session.thread, session.owner)) };
     if (o.newSeed) settings.seed = Math.floor(Math.random() * 2 ** 31);
     const job: JobRecord = {
-      id: newId(16),
+      id,
       sessionId: session.id,
       thread: session.thread,
       owner: session.owner,
@@ -83,10 +86,12 @@ export class JobStarter {
     // queue keeps it in Redis, where another instance (or this one, restarted) runs it.
     if (!queue.shared) await ctx.store.update<string[]>(keys.jobsOf(ctx.instanceId), (ids) => [...(ids ?? []), job.id]);
 
-    const progress = this.runner.progressFor(out);
+    // The job outlives the event: its progress edits are not part of the event's journal.
+    const jobOut = out.detached();
+    const progress = this.runner.progressFor(jobOut);
     let sent!: () => void;
     const messageSent = new Promise<void>((r) => (sent = r));
-    this.runner.local.set(job.id, { job, out, progress, messageSent });
+    this.runner.local.set(job.id, { job, out: jobOut, progress, messageSent });
     const queued = { id: job.id, user: o.user.id, lane: job.lane };
     const onPosition = (position: number) => progress.push(progressReply(job, { state: 'queued', position }));
     try {
@@ -104,7 +109,7 @@ export class JobStarter {
     } catch (err) {
       this.runner.local.delete(job.id);
       if (queue.shared) {
-        await this.runner.finish(job, out, { state: 'failed', progress, failure: t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }) }).catch(() => undefined);
+        await this.runner.finish(job, jobOut, { state: 'failed', progress, failure: t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }) }).catch(() => undefined);
       }
       throw err;
     }
