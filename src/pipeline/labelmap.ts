@@ -1,11 +1,24 @@
 import type { LabelMap } from '../core/types.js';
+import { countLabels } from './pixels/kernels.js';
 
-/** Pixel counts per label index. */
+/** Counts already made per label map (a label map is never changed once made). */
+const counted = new WeakMap<LabelMap, Float64Array>();
+
+/** Pixel counts per label index (counted once per map; `countLabelsOffThread` counts big maps off the event loop). */
 export function labelHistogram(map: LabelMap): Float64Array {
-  const counts = new Float64Array(Math.max(256, map.labels.length));
-  const d = map.data;
-  for (let i = 0, n = d.length; i < n; i++) counts[d[i]!]++;
+  let counts = counted.get(map);
+  if (!counts) {
+    counts = countLabels(map.data, map.labels.length);
+    counted.set(map, counts);
+  }
   return counts;
+}
+
+/** Counts the map's labels in the pixel worker pool, so later labelHistogram / labelFractions calls are free. */
+export async function countLabelsOffThread(map: LabelMap): Promise<void> {
+  if (counted.has(map)) return;
+  const { labelCountsOffThread } = await import('./pixels/pool.js');
+  counted.set(map, await labelCountsOffThread(map));
 }
 
 /** Labels present in the map with the share of pixels they cover, largest first. */

@@ -13,7 +13,14 @@ import type { Command } from '../../core/commands.js';
 import { blendPatch, cropMask, decodeBackendImage, extractCrop, featherInsideFast, planCrop, type Box, type CropPlan } from '../composite.js';
 import { decodeImage, inspectImage, DEFAULT_LIMITS, type ImageLimits, type RawImage } from '../../core/image-io.js';
 import type { LabelMap, Mask } from '../../core/types.js';
-import { buildMask, featherInside, maskBoundingBox, resolveParams, type ErodeSettings, type ParamOrder } from './deps.js';
+import { featherInside, maskBoundingBox, resolveParams, type ErodeSettings, type ParamOrder } from './deps.js';
+import { maskOffThread } from '../pixels/pool.js';
+
+/** An edit mask and its bounding box (null when the mask is empty). */
+interface MaskAndBox {
+  mask: Mask;
+  box: { left: number; top: number; width: number; height: number } | null;
+}
 
 export interface UserSettings {
   backend?: string;
@@ -194,8 +201,7 @@ export class DefaultExecutor implements Executor {
           skip('execute.skip.unknown_command');
           continue;
         }
-        const mask = this.localMask(cmd, op, map, image);
-        const box = maskBoundingBox(mask);
+        const { mask, box } = await this.localMask(cmd, op, map, image);
         if (!box) {
           skip('execute.skip.empty_region');
           continue;
@@ -220,8 +226,7 @@ export class DefaultExecutor implements Executor {
           skip('execute.skip.no_generative_backend');
           continue;
         }
-        const mask = this.generativeMask(cmd, template, map, image);
-        const box = mask && maskBoundingBox(mask);
+        const { mask, box } = await this.generativeMask(cmd, template, map, image);
         if (!mask || !box) {
           skip(template.region === 'face' ? 'execute.skip.no_face' : 'execute.skip.empty_region');
           continue;
@@ -243,32 +248,36 @@ export class DefaultExecutor implements Executor {
     return result;
   }
 
-  private wholeMask(image: RawImage): Mask {
+  private wholeMask(image: RawImage): MaskAndBox {
     const mask = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height).fill(255) };
     WHOLE_MASKS.add(mask);
-    return mask;
+    return { mask, box: { left: 0, top: 0, width: image.width, height: image.height } };
   }
 
-  private localMask(cmd: Command, op: string, map: LabelMap | undefined, image: RawImage): Mask {
+  /** Masks from a label map are built off the event loop (pixels/pool.ts): they are per-pixel loops over the whole photo. */
+  private async localMask(cmd: Command, op: string, map: LabelMap | undefined, image: RawImage): Promise<MaskAndBox> {
     const labels = labelsOf(cmd);
     const whole = labels.includes(WHOLE);
-    const selected = whole || !map ? this.wholeMask(image) : buildMask(map, { labels, optimize: false });
-    if (op !== 'cutout') return selected;
     // cutout keeps the listed parts: the edit region (made transparent) is everything else.
-    const data = new Uint8Array(selected.data.length);
-    for (let i = 0; i < data.length; i++) data[i] = selected.data[i] ? 0 : 255;
-    return { width: selected.width, height: selected.height, data };
+    const invert = op === 'cutout';
+    if (whole || !map) {
+      const selected = this.wholeMask(image);
+      if (!invert) return selected;
+      const mask = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height) };
+      return { mask, box: maskBoundingBox(mask) };
+    }
+    return maskOffThread(map, { labels, optimize: false }, invert);
   }
 
-  private generativeMask(cmd: Command, template: Template, map: LabelMap | undefined, image: RawImage): Mask | undefined {
+  private async generativeMask(cmd: Command, template: Template, map: LabelMap | undefined, image: RawImage): Promise<Partial<MaskAndBox>> {
     if (template.region === 'whole') return this.wholeMask(image);
     if (template.region === 'face') {
       if (!map) return this.wholeMask(image); // only face swap gets here (ReActor finds the face)
-      return buildMask(map, { labels: [FACE_LABEL], optimize: template.optimize, erodeSettings: this.erode });
+      return maskOffThread(map, { labels: [FACE_LABEL], optimize: template.optimize, erodeSettings: this.erode });
     }
     const labels = labelsOf(cmd);
     if (labels.includes(WHOLE) || !map) return this.wholeMask(image);
-    return buildMask(map, { labels, optimize: template.optimize, erodeSettings: this.erode });
+    return maskOffThread(map, { labels, optimize: template.optimize, erodeSettings: this.erode });
   }
 
   private async generate(
