@@ -68,6 +68,8 @@ export class Engine implements ThreadQuery {
   private unregisterDepth?: () => void;
   private leaseTimer?: NodeJS.Timeout;
   private shuttingDown?: Promise<void>;
+  /** When expired records were last swept from the store (SQLite). */
+  private sweptAt = 0;
 
   constructor(private readonly opts: EngineOptions) {
     const instanceId = newId(9);
@@ -238,6 +240,10 @@ export class Engine implements ThreadQuery {
     if (this.accepting !== 'open' || this.ctx.store.isClosed) return;
     if (this.handling.size) await this.inbox.renew([...this.handling.keys()], this.ctx.instanceId);
     if (this.ctx.store.kind === 'redis') await this.resume((p) => this.ctx.adapter(p) !== undefined, false);
+    if (Date.now() - this.sweptAt > 3600_000) {
+      this.sweptAt = Date.now();
+      await this.ctx.store.sweepExpired();
+    }
   }
 
   private async resume(platform: (p: Platform) => boolean, any: boolean): Promise<void> {

@@ -78,6 +78,23 @@ describe('atomic updates across instances', () => {
   });
 });
 
+describe('expired records', () => {
+  it('are swept from SQLite (the inbox leaves a tombstone per event)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cie-cas-'));
+    dirs.push(dataDir);
+    const a = await openStore({ dataDir, namespace: 'cie', onUnavailable: 'fail' });
+    await a.set('in:gone', { state: 'done' }, 1);
+    await a.set('in:kept', { state: 'done' }, 60_000);
+    await a.set('forever', 1);
+    await new Promise((r) => setTimeout(r, 5));
+    const rows = async () => (await (a.keyv.store as { query(sql: string): Promise<{ key: string }[]> }).query('SELECT key FROM keyv')).map((r) => r.key).sort();
+    expect(await rows()).toContain('cie:in:gone');
+    await a.sweepExpired();
+    expect(await rows()).toEqual(['cie:engine:probe', 'cie:forever', 'cie:in:kept']);
+    await a.close();
+  });
+});
+
 describe.skipIf(!hasRedis)('atomic updates across instances on Redis', () => {
   let redis: RedisServer;
   beforeAll(async () => {

@@ -250,10 +250,20 @@ export class StateStore {
     return undefined;
   }
 
-  /** Runs a raw SQL statement on the SQLite store (the inbox's own table); undefined on other stores. */
-  sql(statement: string, ...params: unknown[]): Promise<Record<string, unknown>[]> | undefined {
-    if (this.kind !== 'sqlite') return undefined;
-    return this.op(() => (this.keyv.store as SqlAdapter).query(statement, ...params));
+  /**
+   * Deletes expired records (SQLite keeps a row until it is read or overwritten; Redis expires keys
+   * by itself): the inbox leaves a small tombstone per event for the dedupe window.
+   */
+  async sweepExpired(): Promise<void> {
+    if (this.kind !== 'sqlite') return;
+    const adapter = this.keyv.store as SqlAdapter;
+    const ns = this.keyv.namespace ? `${this.keyv.namespace}:` : '';
+    const now = Date.now();
+    await this.op(async () => {
+      await adapter.query(`DELETE FROM ${adapter.opts?.table ?? 'keyv'} WHERE key LIKE ? AND json_extract(value, '$.expires') < ?`, `${ns.replace(/[%_]/g, '')}%`, now);
+      await this.claimTable();
+      await adapter.query('DELETE FROM engine_claims WHERE expires < ?', now);
+    });
   }
 
   /**
