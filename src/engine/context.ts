@@ -63,10 +63,10 @@ export class EngineContext {
   }
 
   /** Where the engine answers an event: the platform's adapter with that event's reply context. */
-  outbox(platform: Platform, reply?: ReplyContext): Outbox {
+  outbox(platform: Platform, reply?: ReplyContext, message?: MessageRef): Outbox {
     const adapter = this.adapters.get(platform);
     if (!adapter) throw new Error(`no ${platform} adapter attached to the engine`);
-    return new Outbox(adapter, reply, this.stopping.signal);
+    return new Outbox(adapter, reply, message, this.stopping.signal);
   }
 
   /** A write that shutdown must let finish before the store closes. */
@@ -86,16 +86,41 @@ export class EngineStopping extends Error {
 }
 
 /**
- * Replies for one event (or one job): the adapter bound to that event's reply context. A platform
- * call still running at the shutdown deadline is abandoned (the caller gets EngineStopping), so a
- * slow platform never holds the process past `engine.shutdownMs`.
+ * Replies for one event (or one job): the adapter bound to that event's reply context, and the one
+ * public message the event answers in. A request lives in a single message that changes through its
+ * lifecycle (acknowledgement → proposal → progress → result): `post` sends it the first time and
+ * edits it afterwards. A click that acts on the message it sits on starts with `message` set. A
+ * platform call still running at the shutdown deadline is abandoned (the caller gets
+ * EngineStopping), so a slow platform never holds the process past `engine.shutdownMs`.
  */
 export class Outbox {
   constructor(
     readonly adapter: ChatAdapter,
     readonly ctx?: ReplyContext,
+    /** The message this event answers in, once there is one. */
+    public message?: MessageRef,
     protected readonly stop?: AbortSignal,
   ) {}
+
+  /** Shows `reply` in the event's message: posts it the first time, edits it afterwards. */
+  async post(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
+    if (this.message) {
+      await this.update(this.message, reply);
+      return this.message;
+    }
+    this.message = await this.send(thread, reply);
+    return this.message;
+  }
+
+  /** When this event's replies stop being deliverable (see ChatAdapter.replyDeadline). */
+  deadline(): number | undefined {
+    return this.adapter.replyDeadline?.(this.ctx);
+  }
+
+  /** Whether images cost a message of their own here (see ChatAdapter.imagesAsMessages). */
+  get imagesAsMessages(): boolean {
+    return Boolean(this.adapter.imagesAsMessages);
+  }
 
   send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
     return this.guard(this.adapter.send(thread, reply, this.ctx));
@@ -113,9 +138,9 @@ export class Outbox {
     return this.adapter.uploadLimit(thread, this.ctx);
   }
 
-  /** The same adapter and context without an event's journal (jobs keep it after their event is done). */
+  /** The same adapter, context and message without an event's journal (jobs keep it after their event is done). */
   detached(): Outbox {
-    return new Outbox(this.adapter, this.ctx, this.stop);
+    return new Outbox(this.adapter, this.ctx, this.message, this.stop);
   }
 
   protected guard<T>(call: Promise<T>): Promise<T> {
@@ -138,13 +163,14 @@ export class JournaledOutbox extends Outbox {
   constructor(
     adapter: ChatAdapter,
     ctx: ReplyContext | undefined,
+    message: MessageRef | undefined,
     stop: AbortSignal,
     private readonly entry: InboxEntry,
     private readonly inbox: Inbox,
     private readonly owner: string,
     private readonly track: <T>(write: Promise<T>) => Promise<T>,
   ) {
-    super(adapter, ctx, stop);
+    super(adapter, ctx, message, stop);
     this.searching = entry.attempts > 1;
   }
 
@@ -208,6 +234,6 @@ export class JournaledOutbox extends Outbox {
   }
 
   override detached(): Outbox {
-    return new Outbox(this.adapter, this.ctx, this.stop);
+    return new Outbox(this.adapter, this.ctx, this.message, this.stop);
   }
 }

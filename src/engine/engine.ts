@@ -14,7 +14,7 @@ import { say } from './present/replies.js';
 import { inAttempt, outsideAttempt } from './state/ids.js';
 import { Inbox, LeaseLost, type InboxEntry } from './state/inbox.js';
 import { onCommand } from './flows/commands.js';
-import { onMessage } from './flows/intake.js';
+import { onMessage, type ThreadState } from './flows/intake.js';
 import { Photos } from './flows/photos.js';
 import { Proposals } from './flows/propose.js';
 import { Recovery } from './jobs/recovery.js';
@@ -171,12 +171,15 @@ export class Engine implements ThreadQuery {
     const ev = eventOf(event);
     const adapter = this.ctx.adapter(ev.platform);
     if (!adapter) throw new Error(`no ${ev.platform} adapter attached to the engine`);
-    const out = new JournaledOutbox(adapter, entry.reply, this.ctx.stopping.signal, entry, this.inbox, this.ctx.instanceId, (w) => this.ctx.track(w));
+    const out = new JournaledOutbox(adapter, entry.reply, undefined, this.ctx.stopping.signal, entry, this.inbox, this.ctx.instanceId, (w) => this.ctx.track(w));
+    // The thread's records are read while the outbox is set up: the first answer is the latency users notice.
+    const thread = event.kind === 'action' ? undefined : this.readThread(ev);
+    thread?.catch(() => undefined);
     let finished = true;
     try {
       if (entry.attempts > 1 && Date.now() - entry.receivedAt > this.ctx.ms(this.config.inbox.maxAgeSeconds)) await this.answerStale(entry, out);
-      else if (event.kind === 'message') await onMessage(this.ctx, this.services, event.message, out);
-      else if (event.kind === 'command') await onCommand(this.ctx, this.services, event.command, out);
+      else if (event.kind === 'message') await onMessage(this.ctx, this.services, event.message, out, await thread!);
+      else if (event.kind === 'command') await onCommand(this.ctx, this.services, event.command, out, await thread!);
       else await onAction(this.services, event.action, out);
     } catch (err) {
       if (this.cutOff(err)) finished = false;
@@ -219,6 +222,11 @@ export class Engine implements ThreadQuery {
       // The platform no longer takes a reply to it (an expired interaction token): said in the logs, never silently.
       this.ctx.log.warn({ err: errorMessage(err) }, 'could not tell the user to send an event again; dropping it');
     }
+  }
+
+  private async readThread(ev: ReturnType<typeof eventOf>): Promise<ThreadState> {
+    const [session, settings] = await Promise.all([this.ctx.records.session(ev.thread), this.ctx.records.settings(ev.thread, ev.user.id)]);
+    return { session, settings };
   }
 
   /** Every failure ends in a message the user can read, never in silence. */

@@ -1,18 +1,25 @@
 import type { EngineContext, Outbox } from '../context.js';
 import { markRejected } from '../envelope.js';
 import { say } from '../present/replies.js';
-import { newId, type Revision, type ThreadSession } from '../state/session.js';
+import { newId, type Revision, type ThreadSession, type ThreadSettings } from '../state/session.js';
 import type { IncomingMessage } from '../types.js';
+import { inAcknowledged } from './answer.js';
 import type { Photos } from './photos.js';
 import type { Proposals } from './propose.js';
+
+/** A thread's records as they were when an event arrived. */
+export interface ThreadState {
+  session: ThreadSession | undefined;
+  settings: ThreadSettings;
+}
 
 /**
  * A message in a thread: a new photo starts a session (and is planned or suggested for); words
  * without a photo continue the thread's session, from its owner.
  */
-export async function onMessage(ctx: EngineContext, flows: { photos: Photos; proposals: Proposals }, msg: IncomingMessage, out: Outbox): Promise<void> {
+export async function onMessage(ctx: EngineContext, flows: { photos: Photos; proposals: Proposals }, msg: IncomingMessage, out: Outbox, state: ThreadState): Promise<void> {
   const { records, config } = ctx;
-  const [session, settings] = await Promise.all([records.session(msg.thread), records.settings(msg.thread, msg.user.id)]);
+  const { session, settings } = state;
   const text = msg.text.trim();
   const locale = records.locale(msg.locale, text, session, settings);
   const photos = msg.images.filter((i) => !i.mimeType || i.mimeType.startsWith('image/'));
@@ -20,11 +27,11 @@ export async function onMessage(ctx: EngineContext, flows: { photos: Photos; pro
 
   if (photos.length === 0) {
     if (ignored.length > 0 && !(text && session)) {
-      await out.send(msg.thread, say(locale, 'engine.not_image_files', { files: ignored.join(', ') }, 'error'));
+      await out.post(msg.thread, say(locale, 'engine.not_image_files', { files: ignored.join(', ') }, 'error'));
       return;
     }
     if (!session || (!text && !msg.points?.length)) {
-      await out.send(msg.thread, say(locale, text ? 'engine.no_photo' : 'engine.help'));
+      await out.post(msg.thread, say(locale, text ? 'engine.no_photo' : 'engine.help'));
       return;
     }
     if (config.actionPolicy === 'owner' && session.owner !== msg.user.id) {
@@ -37,12 +44,25 @@ export async function onMessage(ctx: EngineContext, flows: { photos: Photos; pro
       await flows.proposals.askAboutPoints(session, msg.points!, locale, out);
       return;
     }
-    await out.send(msg.thread, say(locale, 'engine.ack_text', {}, 'ack'));
-    await flows.proposals.plan(session, text, locale, out, { ignored, overlay: false, points: msg.points });
+    // One message per request: the acknowledgement becomes the proposal (or the error).
+    await out.post(msg.thread, say(locale, 'engine.ack_text', {}, 'ack'));
+    await inAcknowledged(ctx, out, msg.thread, locale, () => flows.proposals.plan(session, text, locale, out, { ignored, overlay: false, points: msg.points }));
     return;
   }
 
-  await out.send(msg.thread, say(locale, text ? 'engine.ack_photo' : 'engine.ack_suggest', {}, 'ack'));
+  await out.post(msg.thread, say(locale, text ? 'engine.ack_photo' : 'engine.ack_suggest', {}, 'ack'));
+  await inAcknowledged(ctx, out, msg.thread, locale, () => startSession(ctx, flows, msg, out, { photos, ignored, text, locale }));
+}
+
+async function startSession(
+  ctx: EngineContext,
+  flows: { photos: Photos; proposals: Proposals },
+  msg: IncomingMessage,
+  out: Outbox,
+  o: { photos: IncomingMessage['images']; ignored: string[]; text: string; locale: ThreadSession['locale'] },
+): Promise<void> {
+  const { records } = ctx;
+  const { photos, ignored, text, locale } = o;
   const [photo, faceSource] = await Promise.all(photos.slice(0, 2).map((p) => flows.photos.intake(p, out.adapter)));
   const original: Revision = { id: newId(6), blob: photo!.blob, width: photo!.width, height: photo!.height, createdAt: Date.now() };
   const fresh: ThreadSession = {
