@@ -59,10 +59,44 @@ export class LeaseLost extends Error {
  * unlisted entry.
  */
 export class Inbox {
+  /** Index changes waiting for the next write (group commit: a burst of events costs a few writes, not one each). */
+  private readonly adds = new Set<string>();
+  private readonly removes = new Set<string>();
+  private writing?: Promise<unknown>;
+  private nextWrite?: Promise<void>;
+  /** Listed ids seen without an entry once: an accept may be between its two writes, so only a second sighting removes them. */
+  private readonly missing = new Set<string>();
+
   constructor(
     private readonly store: StateStore,
     private readonly opts: InboxOptions,
   ) {}
+
+  /** Adds / removes ids in the index; resolves once a write carrying the change has landed. */
+  private changeIndex(change: { add?: string; remove?: string }): Promise<void> {
+    if (change.add) {
+      this.adds.add(change.add);
+      this.removes.delete(change.add);
+    }
+    if (change.remove) {
+      this.removes.add(change.remove);
+      this.adds.delete(change.remove);
+    }
+    this.nextWrite ??= (async () => {
+      await this.writing?.catch(() => undefined);
+      this.nextWrite = undefined;
+      const adds = [...this.adds];
+      const removes = new Set(this.removes);
+      this.adds.clear();
+      this.removes.clear();
+      this.writing = this.store.update<string[]>(keys.inboxIndex, (ids) => {
+        const next = [...new Set([...(ids ?? []), ...adds])].filter((id) => !removes.has(id));
+        return next.length ? next : undefined;
+      });
+      await this.writing;
+    })();
+    return this.nextWrite;
+  }
 
   static idOf(event: InboundEvent): string {
     const ev = eventOf(event);
@@ -75,16 +109,11 @@ export class Inbox {
    */
   async accept(event: InboundEvent, reply: ReplyContext | undefined, owner: string): Promise<InboxEntry | undefined> {
     const id = Inbox.idOf(event);
-    if ((await this.store.get<InboxEntry>(keys.inbox(id))) !== undefined) return undefined;
     const now = Date.now();
     const fresh: InboxEntry = { id, state: 'pending', event, reply, seed: newSeed(), receivedAt: now, owner, leaseUntil: now + this.opts.leaseMs, attempts: 1, steps: [] };
-    await this.store.update<string[]>(keys.inboxIndex, (ids) => (ids?.includes(id) ? ids : [...(ids ?? []), id]));
-    let created = false;
-    await this.store.update<InboxEntry>(keys.inbox(id), (cur) => {
-      created = cur === undefined;
-      return cur ?? fresh;
-    });
-    return created ? fresh : undefined;
+    // Listed first: a crash between the two writes leaves a stale id (cleaned at the next start), never an unlisted entry.
+    await this.changeIndex({ add: id });
+    return (await this.store.create(keys.inbox(id), fresh)) ? fresh : undefined;
   }
 
   /** Records a reply the handling made (the entry must still be this owner's). */
@@ -101,10 +130,7 @@ export class Inbox {
   /** The event is answered: the entry becomes a tombstone (re-deliveries dropped) and leaves the index. */
   async complete(id: string): Promise<void> {
     await this.store.set(keys.inbox(id), { id, state: 'done', receivedAt: Date.now(), leaseUntil: 0, attempts: 0, steps: [] } satisfies InboxEntry, this.opts.dedupeMs);
-    await this.store.update<string[]>(keys.inboxIndex, (ids) => {
-      const rest = (ids ?? []).filter((x) => x !== id);
-      return rest.length ? rest : undefined;
-    });
+    await this.changeIndex({ remove: id });
   }
 
   /** Extends this owner's lease on the entries it is handling. */
@@ -144,13 +170,15 @@ export class Inbox {
         won = { ...cur!, owner, leaseUntil: now + this.opts.leaseMs, attempts: cur!.attempts + 1 };
         return won;
       });
-      if (gone) stale.push(id);
-      else if (won) taken.push(won);
+      if (gone) {
+        if (this.missing.has(id) || (await this.store.get(keys.inbox(id))) !== undefined) {
+          this.missing.delete(id);
+          stale.push(id);
+        } else this.missing.add(id);
+      } else if (won) taken.push(won);
     }
-    if (stale.length) await this.store.update<string[]>(keys.inboxIndex, (cur) => {
-      const rest = (cur ?? []).filter((x) => !stale.includes(x));
-      return rest.length ? rest : undefined;
-    });
+    for (const id of stale) void this.changeIndex({ remove: id });
+    if (stale.length) await this.nextWrite;
     return taken;
   }
 

@@ -125,14 +125,48 @@ export class StateStore {
       for (let attempt = 0; attempt < 100; attempt++) {
         const raw = await this.op(() => this.readRaw(key));
         const current = raw === undefined ? undefined : await this.decode<T>(raw);
+        const before = current === undefined ? undefined : JSON.stringify(current);
         const next = await fn(current);
         if (next === undefined && raw === undefined) return undefined;
+        // Unchanged: nothing to write (and the record keeps the expiry it has).
+        if (next !== undefined && before !== undefined && JSON.stringify(next) === before) return next;
         const written = next === undefined ? undefined : String(await this.keyv.serializeData({ value: next, expires: ttlMs ? Date.now() + ttlMs : undefined }));
         if (await this.op(() => this.compareAndSet(key, raw, written, ttlMs))) return next;
         // Another writer got there first: back off a little (jittered) and apply fn to its value.
         await new Promise((r) => setTimeout(r, Math.min(50, 1 + attempt * 2) * Math.random()));
       }
       throw new StoreContention(key);
+    });
+  }
+
+  /**
+   * Writes `value` unless the key holds a value already (an expired one counts as absent); true
+   * when written. One round trip: SQLite INSERT … ON CONFLICT … RETURNING, Redis SET NX.
+   */
+  async create(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
+    if (this.kind !== 'sqlite' && this.kind !== 'redis') {
+      return this.withLock(key, async () => {
+        if ((await this.get(key)) !== undefined) return false;
+        await this.set(key, value, ttlMs);
+        return true;
+      });
+    }
+    const full = this.keyv._getKeyPrefix(key);
+    const raw = String(await this.keyv.serializeData({ value, expires: ttlMs ? Date.now() + ttlMs : undefined }));
+    return this.op(async () => {
+      if (this.kind === 'sqlite') {
+        const adapter = this.keyv.store as SqlAdapter;
+        const table = adapter.opts?.table ?? 'keyv';
+        const rows = await adapter.query(
+          `INSERT INTO ${table}(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE json_extract(${table}.value, '$.expires') < ? RETURNING key`,
+          full,
+          raw,
+          Date.now(),
+        );
+        return rows.length === 1;
+      }
+      const { client, key: rkey } = await this.redisKey(full);
+      return (await client.set(rkey, raw, ttlMs ? { NX: true, PX: ttlMs } : { NX: true })) === 'OK';
     });
   }
 
