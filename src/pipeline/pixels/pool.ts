@@ -42,13 +42,30 @@ function thePool(): Piscina | null {
   return pool;
 }
 
-/** The map's pixels in shared memory (copied there once; the map keeps the shared copy). */
-function shared<T extends { data: Uint8Array }>(map: T): T {
-  if (!(map.data.buffer instanceof SharedArrayBuffer)) {
-    const data = new Uint8Array(new SharedArrayBuffer(map.data.length));
-    data.set(map.data);
-    map.data = data;
+const sharing = new WeakMap<{ data: Uint8Array }, Promise<void>>();
+/** Bytes copied between two turns of the event loop (a couple of milliseconds). */
+const COPY_SLICE = 4 << 20;
+
+/**
+ * The map's pixels in shared memory, so workers read them without a copy each: copied there once,
+ * in slices (49 MB at once would hold the loop for tens of milliseconds); the map keeps the copy.
+ */
+async function shared<T extends { data: Uint8Array }>(map: T): Promise<T> {
+  if (map.data.buffer instanceof SharedArrayBuffer) return map;
+  let copying = sharing.get(map);
+  if (!copying) {
+    copying = (async () => {
+      const from = map.data;
+      const to = new Uint8Array(new SharedArrayBuffer(from.length));
+      for (let at = 0; at < from.length; at += COPY_SLICE) {
+        to.set(from.subarray(at, at + COPY_SLICE), at);
+        if (at + COPY_SLICE < from.length) await new Promise<void>((r) => setImmediate(r));
+      }
+      map.data = to;
+    })();
+    sharing.set(map, copying);
   }
+  await copying;
   return map;
 }
 
@@ -59,7 +76,7 @@ function run<T>(name: string, task: unknown, transferList: ArrayBuffer[] = []): 
 /** Pixel counts per label index. */
 export async function labelCountsOffThread(map: LabelMap): Promise<Float64Array> {
   if (map.data.length < SMALL || !thePool()) return countLabels(map.data, map.labels.length);
-  const { data } = shared(map);
+  const { data } = await shared(map);
   return run<Float64Array>('histogram', { data, slots: map.labels.length });
 }
 
@@ -68,13 +85,13 @@ export async function tintOffThread(rgb: Uint8Array, w: number, h: number, ch: n
   if ((w * h < SMALL / 4 && map.data.length < SMALL) || !thePool()) return tint(rgb, w, h, ch, map);
   // A copy the worker can take over (sharp's buffers cannot be transferred); the overlay is at most about 1 MP.
   const own = new Uint8Array(rgb);
-  const { width, height, data } = shared(map);
+  const { width, height, data } = await shared(map);
   return run<Uint8Array>('overlay', { rgb: own, w, h, ch, map: { width, height, data } }, [own.buffer as ArrayBuffer]);
 }
 
 /** The edit mask for `opts` and its bounding box (see mask/build.ts). */
 export async function maskOffThread(map: LabelMap, opts: MaskOptions, invert = false): Promise<{ mask: Mask; box: { left: number; top: number; width: number; height: number } | null }> {
   if (map.data.length < SMALL || !thePool()) return maskWithBox(map, opts, invert);
-  const { width, height, data, labels } = shared(map);
+  const { width, height, data, labels } = await shared(map);
   return run('mask', { map: { width, height, data, labels: [...labels] }, opts: JSON.parse(JSON.stringify(opts)) as MaskOptions, invert });
 }
