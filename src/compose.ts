@@ -22,7 +22,7 @@ export function composeEngineDeps(env: EnvSettings, config: AppConfig, logger: L
     logger.warn({ err }, 'segmentation could not start; part edits are unavailable');
   }
   const language = CommandLanguage.fromConfig(config);
-  const planning = { env, language, llm: config.llm, prompts: config.prompts };
+  const planning = { env, language, llm: config.llm, prompts: config.prompts, vocabulary: config.vocabulary };
   return {
     deps: {
       segmentation: segmenter ? new SegmentationService(segmenter) : undefined,

@@ -37,8 +37,8 @@ async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
   // Loaded inside each check: a bad config file fails that check, not the whole report.
   const load = async () => {
     const [plan, { CommandLanguage }] = await Promise.all([import('./pipeline/plan/index.js'), import('./pipeline/commands/index.js')]);
-    const config = loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts'] });
-    return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts } };
+    const config = loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts', 'vocabulary'] });
+    return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts, vocabulary: config.vocabulary } };
   };
   return Promise.all([
     check('llm', 'OPENAI_API_KEY / OPENAI_BASE_URL, LLM_MODEL', async () => {

@@ -48,6 +48,8 @@ export interface Suggester extends MaybeHealth {
 export interface Executor extends MaybeHealth {
   execute(req: ExecuteRequest): Promise<ExecuteResult>;
   needsSegmentation(commands: Command[]): boolean;
+  /** Whether a command can run with the services available now (a generator, the inpainting model). */
+  canRun?(command: string): boolean;
 }
 
 export interface UploadImage {

@@ -34,7 +34,10 @@ export function llmProfile(name: string, opts: Pick<ProfilePlannerOptions, 'env'
  * so its failures count as failures.
  */
 export function plannerForProfile(name: string, opts: ProfilePlannerOptions): ProfilePlanner {
-  if (name === OFFLINE_PROFILE) return { profile: name, planner: new OfflineInterpreter({ language: opts.language }), prices: {} };
+  if (name === OFFLINE_PROFILE) {
+    const { vocabulary } = loadConfig({ sections: ['vocabulary'] });
+    return { profile: name, planner: new OfflineInterpreter({ language: opts.language, vocabulary }), prices: {} };
+  }
   const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
   const profile = llmProfile(name, opts);
   const planner = new OpenAIPlanner({

@@ -149,32 +149,3 @@ function describeNonImage(data: Buffer): string {
   if (data.length === 0) return 'an empty response';
   return `${data.length} bytes of unknown data`;
 }
-
-/**
- * Blends a 3-channel patch (crop-sized) into the photo, in place, with the feathered alpha. Pixels
- * whose alpha is 0 — everything outside the edit mask — are never written, so they stay bit-identical.
- */
-export function blendPatch(image: RawImage, patch: Buffer, box: Box, alpha: Uint8Array): RawImage {
-  const { width: w, channels: c } = image;
-  const data = image.data;
-  for (let y = 0; y < box.height; y++) {
-    let i = (box.top + y) * w + box.left;
-    let p = i * c;
-    let q = y * box.width * 3;
-    for (let x = 0; x < box.width; x++, i++, p += c, q += 3) {
-      const a = alpha[i]!;
-      if (a === 0) continue;
-      if (a === 255) {
-        data[p] = patch[q]!;
-        data[p + 1] = patch[q + 1]!;
-        data[p + 2] = patch[q + 2]!;
-      } else {
-        for (let k = 0; k < 3; k++) {
-          const o = data[p + k]!;
-          data[p + k] = Math.round(o + ((patch[q + k]! - o) * a) / 255);
-        }
-      }
-    }
-  }
-  return { ...image, data };
-}

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, memoryStore, MemoryBlobStore } from '../../src/engine/index.js';
 import { TestAdapter } from '../support/test-adapter.js';
 import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
-import { testLanguage } from '../helpers/config.js';
+import { testLanguage, testVocabulary } from '../helpers/config.js';
 import { fakeSegmentation, photo, testEnv } from './fakes.js';
 import { realEngineOptions } from '../support/engine-fakes.js';
 
@@ -24,7 +24,7 @@ async function bandMean(data: Buffer, from: number, to: number): Promise<number[
 }
 
 async function engineWithRealPlanner() {
-  const planner = new OfflineInterpreter({ language: testLanguage() });
+  const planner = new OfflineInterpreter({ language: testLanguage(), vocabulary: testVocabulary() });
   const asked: (readonly string[])[] = [];
   const engine = await createEngine(realEngineOptions({
     env: testEnv(dataDir),

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { createExecutor } from '../../src/pipeline/execute/index.js';
 import { SdWebuiBackend } from '../../src/providers/image/index.js';
 import { encodeImage } from '../../src/pipeline/image/encode.js';
+import { matteSizes } from '../../src/pipeline/image/matte.js';
 import { startSdWebuiFake, type SdWebuiFake } from '../fakes/sdwebui.js';
 import { BG, SHIRT, decodePng, envWith, execConfig, png, syntheticScene } from './helpers.js';
 
@@ -91,16 +92,36 @@ describe('full-resolution compositing', () => {
     expect(r2.skipped[0]!.reason).toBe('execute.skip.empty_region');
   });
 
-  it('cutout keeps the listed parts bit-identical and opaque, the rest transparent', async () => {
-    const { rgb, map } = syntheticScene(200, 100);
+  it('cutout keeps the listed parts bit-identical and opaque away from the soft edge band, the rest transparent', async () => {
+    const W = 200, H = 100;
+    const { rgb, map } = syntheticScene(W, H);
     const executor = createExecutor({ env: envWith(), config: cfg, imageBackends: [] });
-    const r = await executor.execute({ image: await png({ data: rgb, width: 200, height: 100, channels: 3 }), labelMap: map, commands: [{ command: 'cutout', args: { labels: ['Face', 'Upper-clothes'] } }] });
+    const r = await executor.execute({ image: await png({ data: rgb, width: W, height: H, channels: 3 }), labelMap: map, commands: [{ command: 'cutout', args: { labels: ['Face', 'Upper-clothes'] } }] });
     expect(r.image.channels).toBe(4);
-    for (let i = 0; i < 200 * 100; i++) {
-      if (map.data[i] !== BG) {
+    const sizes = matteSizes(W, H);
+    const band = sizes.band + 2 * sizes.cell + 1;
+    const kept = (x: number, y: number) => map.data[y * W + x] !== BG;
+    let checked = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (!kept(x, y)) continue;
+        let nearEdge = false;
+        for (let dy = -band; dy <= band && !nearEdge; dy++) {
+          for (let dx = -band; dx <= band; dx++) {
+            const xx = x + dx, yy = y + dy;
+            if (xx >= 0 && yy >= 0 && xx < W && yy < H && !kept(xx, yy)) {
+              nearEdge = true;
+              break;
+            }
+          }
+        }
+        if (nearEdge) continue;
+        const i = y * W + x;
         expect([...r.image.data.subarray(i * 4, i * 4 + 4)]).toEqual([rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255]);
+        checked++;
       }
     }
+    expect(checked).toBeGreaterThan(2_000);
     expect(r.image.data[3]).toBe(0); // top-left corner is background
   });
 });

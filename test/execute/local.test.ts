@@ -1,79 +1,116 @@
 import { describe, expect, it } from 'vitest';
-import { adjust, blur, grayscale, makeTransparent, recolor, parseHexColor } from '../../src/providers/image/local.js';
-import type { RawImage } from '../../src/core/image-io.js';
+import { GAMUT_STEPS, encodeLinear, maxChromaTable, oklabToLinear, oklch, rgbToOklab } from '../../src/pipeline/image/color.js';
+import { blendKernel } from '../../src/pipeline/image/kernels/blend.js';
+import { boxMean, normalisedBlur } from '../../src/pipeline/image/kernels/grid.js';
+import { toneKernel } from '../../src/pipeline/image/kernels/tone.js';
+import { rowBands, type ImageRef } from '../../src/pipeline/image/shared.js';
 
-/** 4×2 image: left half pure red (255,0,0), right half grey (100,100,100). */
-function tiny(): RawImage {
-  const data = Buffer.alloc(4 * 2 * 3);
+/** 4×2 image: left half pure red (255,0,0), right half grey (100,100,100), in shared memory. */
+function tiny(): ImageRef {
+  const buffer = new SharedArrayBuffer(4 * 2 * 3);
+  const data = new Uint8Array(buffer);
   for (let y = 0; y < 2; y++)
-    for (let x = 0; x < 4; x++) {
-      const p = (y * 4 + x) * 3;
-      if (x < 2) data.set([255, 0, 0], p);
-      else data.set([100, 100, 100], p);
-    }
-  return { data, width: 4, height: 2, channels: 3 };
+    for (let x = 0; x < 4; x++) data.set(x < 2 ? [255, 0, 0] : [100, 100, 100], (y * 4 + x) * 3);
+  return { buffer, width: 4, height: 2, channels: 3 };
 }
 const box = { left: 0, top: 0, width: 4, height: 2 };
 /** Edit the first column fully, the second at half strength, leave the rest alone. */
-function alpha(): Uint8Array {
-  const a = new Uint8Array(8);
+function alpha(): SharedArrayBuffer {
+  const s = new SharedArrayBuffer(8);
+  const a = new Uint8Array(s);
   for (let y = 0; y < 2; y++) {
     a[y * 4] = 255;
     a[y * 4 + 1] = 128;
   }
-  return a;
+  return s;
 }
-const px = (img: RawImage, x: number, y: number) => [...img.data.subarray((y * img.width + x) * img.channels, (y * img.width + x + 1) * img.channels)];
+const full = () => {
+  const s = new SharedArrayBuffer(8);
+  new Uint8Array(s).fill(255);
+  return s;
+};
+const px = (img: ImageRef, x: number, y: number) => [...new Uint8Array(img.buffer).subarray((y * img.width + x) * img.channels, (y * img.width + x + 1) * img.channels)];
 
-describe('local operations (hand-checked pixels)', () => {
+describe('pixel kernels (hand-checked pixels)', () => {
   it('grayscale uses Rec.601 luma, blends by alpha and leaves alpha-0 pixels alone', () => {
-    const out = grayscale({ image: tiny(), alpha: alpha(), box, args: {} });
-    expect(px(out, 0, 0)).toEqual([76, 76, 76]); // 0.299 × 255 = 76.2
-    expect(px(out, 1, 0)).toEqual([165, 38, 38]); // 255 + (76.2-255)·128/255 = 165.3; 76.2·128/255 = 38.3
-    expect(px(out, 2, 0)).toEqual([100, 100, 100]);
-    expect(px(out, 3, 1)).toEqual([100, 100, 100]);
+    const img = tiny();
+    toneKernel({ kind: 'tone', op: 'grayscale', image: img, alpha: alpha(), box, rows: [0, 2] });
+    expect(px(img, 0, 0)).toEqual([76, 76, 76]); // 0.299 × 255 = 76.2
+    expect(px(img, 1, 0)).toEqual([165, 38, 38]); // 255 + (76.2-255)·128/255 = 165.3; 76.2·128/255 = 38.3
+    expect(px(img, 2, 0)).toEqual([100, 100, 100]);
+    expect(px(img, 3, 1)).toEqual([100, 100, 100]);
   });
 
   it('adjust: +50 brightness multiplies by 1.5, contrast stretches around 128, -100 saturation is grey', () => {
-    const full = new Uint8Array(8).fill(255);
-    expect(px(adjust({ image: tiny(), alpha: full, box, args: { brightness: 50 } }), 2, 0)).toEqual([150, 150, 150]);
-    expect(px(adjust({ image: tiny(), alpha: full, box, args: { contrast: 100 } }), 2, 0)).toEqual([72, 72, 72]); // (100-128)·2+128
-    expect(px(adjust({ image: tiny(), alpha: full, box, args: { saturation: -100 } }), 0, 0)).toEqual([76, 76, 76]);
-    expect(px(adjust({ image: tiny(), alpha: full, box, args: {} }), 0, 1)).toEqual([255, 0, 0]);
+    const run = (args: { brightness?: number; contrast?: number; saturation?: number }) => {
+      const img = tiny();
+      toneKernel({ kind: 'tone', op: 'adjust', image: img, alpha: full(), box, rows: [0, 2], ...args });
+      return img;
+    };
+    expect(px(run({ brightness: 50 }), 2, 0)).toEqual([150, 150, 150]);
+    expect(px(run({ contrast: 100 }), 2, 0)).toEqual([72, 72, 72]); // (100-128)·2+128
+    expect(px(run({ saturation: -100 }), 0, 0)).toEqual([76, 76, 76]);
+    expect(px(run({}), 0, 1)).toEqual([255, 0, 0]);
   });
 
-  it('recolor gives the target colour where the luma equals the part mean and keeps shading elsewhere', () => {
-    // a grey part with one darker pixel: mean luma 90, so the 100-grey pixels get 100/90 of the colour
-    const img: RawImage = { data: Buffer.from([100, 100, 100, 60, 60, 60, 100, 100, 100, 9, 9, 9]), width: 4, height: 1, channels: 3 };
-    const a = new Uint8Array([255, 255, 255, 0]);
-    const out = recolor({ image: img, alpha: a, box: { left: 0, top: 0, width: 4, height: 1 }, args: { color: '#3366cc' } });
-    const k = 100 / ((100 + 60 + 100) / 3);
-    expect(px(out, 0, 0)).toEqual([Math.round(0x33 * k), Math.round(0x66 * k), Math.round(0xcc * k)]);
-    expect(px(out, 1, 0)).toEqual([Math.round((0x33 * 60) / (260 / 3)), Math.round((0x66 * 60) / (260 / 3)), Math.round((0xcc * 60) / (260 / 3))]);
-    expect(px(out, 3, 0)).toEqual([9, 9, 9]);
-    expect(parseHexColor('#f00')).toEqual([255, 0, 0]);
+  it('blend writes the patch where alpha is 255, mixes where it is partial, never touches alpha-0 pixels, only in its rows', () => {
+    const img = tiny();
+    const patch = new SharedArrayBuffer(4 * 2 * 3);
+    new Uint8Array(patch).fill(200);
+    blendKernel({ kind: 'blend', image: img, patch, box, alpha: alpha(), rows: [0, 1] });
+    expect(px(img, 0, 0)).toEqual([200, 200, 200]);
+    expect(px(img, 1, 0)).toEqual([227, 100, 100]); // 255 + (200-255)·128/255 = 227.4; 0 + 200·128/255 = 100.4
+    expect(px(img, 2, 0)).toEqual([100, 100, 100]);
+    expect(px(img, 0, 1)).toEqual([255, 0, 0]); // row 1 belongs to another band
   });
 
-  it('remove makes the edited pixels transparent (4 channels), partial where feathered, opaque elsewhere', () => {
-    const out = makeTransparent({ image: tiny(), alpha: alpha(), box, args: {} });
-    expect(out.channels).toBe(4);
-    expect(px(out, 0, 0)).toEqual([255, 0, 0, 0]);
-    expect(px(out, 1, 0)).toEqual([255, 0, 0, 127]); // 255·(255-128)/255
-    expect(px(out, 2, 1)).toEqual([100, 100, 100, 255]);
+  it('row bands cover the rows once, start on multiples of the alignment, and never exceed the count', () => {
+    for (const [top, bottom, parts, align] of [[0, 100, 4, 8], [13, 917, 3, 16], [5, 6, 4, 4], [0, 3000, 4, 4]] as const) {
+      const bands = rowBands(top, bottom, parts, align);
+      expect(bands.length).toBeLessThanOrEqual(parts);
+      expect(bands[0]![0]).toBe(top);
+      expect(bands.at(-1)![1]).toBe(bottom);
+      for (let i = 1; i < bands.length; i++) {
+        expect(bands[i]![0]).toBe(bands[i - 1]![1]);
+        expect((bands[i]![0] - top) % align).toBe(0);
+      }
+    }
+    expect(rowBands(5, 5, 4)).toEqual([]);
+  });
+});
+
+describe('OKLab and grids', () => {
+  it('sRGB → OKLab → sRGB returns the same 8-bit colour', () => {
+    const lab = [0, 0, 0], lin = [0, 0, 0];
+    for (let i = 0; i < 2000; i++) {
+      const c = [(i * 37) % 256, (i * 91) % 256, (i * 53) % 256] as const;
+      rgbToOklab(c[0], c[1], c[2], lab);
+      oklabToLinear(lab[0]!, lab[1]!, lab[2]!, lin);
+      expect([encodeLinear(lin[0]!), encodeLinear(lin[1]!), encodeLinear(lin[2]!)]).toEqual([...c]);
+    }
   });
 
-  it('blur leaves a flat area flat, smooths an edge, and never touches alpha-0 pixels', async () => {
-    const w = 64, h = 32;
-    const data = Buffer.alloc(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.fill(x < 32 ? 0 : 200, (y * w + x) * 3, (y * w + x + 1) * 3);
-    const image: RawImage = { data, width: w, height: h, channels: 3 };
-    const a = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < 48; x++) a[y * w + x] = 255;
-    const out = await blur({ image, alpha: a, box: { left: 0, top: 0, width: 48, height: h }, args: { strength: 100 }, blurSigmaAt100: 0.05 });
-    expect(px(out, 2, 16)).toEqual([0, 0, 0]); // far from the edge: still black
-    const edge = px(out, 31, 16)[0]!;
-    expect(edge).toBeGreaterThan(30);
-    expect(edge).toBeLessThan(170);
-    for (let y = 0; y < h; y++) for (let x = 48; x < w; x++) expect(px(out, x, y)).toEqual([200, 200, 200]);
+  it('the gamut table of a hue holds that hue\'s most saturated sRGB colour at its lightness', () => {
+    const red = oklch([255, 0, 0]);
+    const table = maxChromaTable(red.h);
+    const at = table[Math.round(red.L * (GAMUT_STEPS - 1))]!;
+    expect(Math.abs(at - red.C)).toBeLessThan(0.01);
+    // black and white have (almost) no room for chroma
+    expect(table[0]).toBeLessThan(0.02);
+    expect(table[GAMUT_STEPS - 1]).toBeLessThan(0.02);
+    expect(table[Math.round(0.5 * (GAMUT_STEPS - 1))]).toBeGreaterThan(0.1);
+  });
+
+  it('normalised blur keeps a region\'s value from leaking past its weights; box mean of a constant is the constant', () => {
+    const w = 40, h = 10;
+    const values = new Float64Array(w * h), weights = new Float64Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < 20; x++) (weights[y * w + x] = 1), (values[y * w + x] = 0.3);
+    const out = new Float32Array(w * h);
+    normalisedBlur(values, weights, w, h, 4, -1, out);
+    for (let y = 0; y < h; y++) for (let x = 0; x < 28; x++) expect(out[y * w + x]).toBeCloseTo(0.3, 5);
+    const c = new Float64Array(w * h).fill(2);
+    const m = new Float64Array(w * h);
+    boxMean(c, w, h, 3, m);
+    for (const v of m) expect(v).toBeCloseTo(2, 5);
   });
 });

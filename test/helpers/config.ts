@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/load.js';
+import type { VocabularyConfig } from '../../src/config/schemas/vocabulary.js';
 import { CommandLanguage, type LanguageOptions } from '../../src/pipeline/commands/index.js';
 
 /**
@@ -7,4 +8,9 @@ import { CommandLanguage, type LanguageOptions } from '../../src/pipeline/comman
  */
 export function testLanguage(options?: LanguageOptions): CommandLanguage {
   return CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }), options);
+}
+
+/** The offline interpreter's vocabulary section from the shipped config (plus CONFIG_FILE overrides). */
+export function testVocabulary(): VocabularyConfig {
+  return loadConfig({ sections: ['vocabulary'] }).vocabulary;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
-import { testLanguage } from '../helpers/config.js';
+import { testLanguage, testVocabulary } from '../helpers/config.js';
 import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
 
 interface Case {
@@ -11,7 +11,7 @@ interface Case {
 }
 
 const language = testLanguage();
-const planner = new OfflineInterpreter({ language });
+const planner = new OfflineInterpreter({ language, vocabulary: testVocabulary() });
 
 /** The parts chosen: one sorted label set per command that takes labels, as a sorted list. */
 function partsKey(commands: { command: string; labels?: string[] }[]): string {

@@ -15,7 +15,7 @@ import type { ResolvedProfile } from '../../src/providers/llm/index.js';
 import { messageText, reply, startOpenAIFake, type OpenAIFake } from '../fakes/openai.js';
 
 const language = testLanguage();
-const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
+const { llm, prompts, vocabulary } = loadConfig({ sections: ['llm', 'prompts', 'vocabulary'] });
 const PHOTO = ['Background', 'Hair', 'Face', 'Upper-clothes', 'Pants'];
 
 let fake: OpenAIFake;
@@ -49,7 +49,7 @@ function profile(overrides: Partial<ResolvedProfile> = {}): ResolvedProfile {
 /** An LLM planner with the offline fallback, like createPlanner builds, against the fake. */
 function planner(overrides: Partial<ResolvedProfile> = {}, maxRetryAfterMs = 5000): Planner {
   const llm = new OpenAIPlanner({ profile: profile(overrides), language, prompts, maxRetryAfterMs, retryBaseDelayMs: 5 });
-  return new FallbackPlanner(llm, new OfflineInterpreter({ language }));
+  return new FallbackPlanner(llm, new OfflineInterpreter({ language, vocabulary }));
 }
 
 const wire = (r: { commands: Parameters<typeof language.toWire>[0][] }) => r.commands.map((c) => language.toWire(c));
@@ -86,7 +86,7 @@ describe('LLM planner against a loopback OpenAI fake', () => {
       }),
     );
     const env = readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret', OPENAI_BASE_URL: fake.baseURL, LLM_MODEL: 'gpt-structured' });
-    const p = createPlanner({ env, llm, prompts, language, retryBaseDelayMs: 5 });
+    const p = createPlanner({ env, llm, prompts, vocabulary, language, retryBaseDelayMs: 5 });
     const r = await p.plan({ instruction: 'blur the background and make my shirt navy', labels: PHOTO });
     expect(wire(r)).toEqual([
       { command: 'recolor', paras: [['Upper-clothes'], '#112233'] },
@@ -252,7 +252,7 @@ describe('LLM planner against a loopback OpenAI fake', () => {
 
 describe('createPlanner', () => {
   it('without an LLM in the environment plans offline', async () => {
-    const p = createPlanner({ env: readEnv({}), llm, prompts, language });
+    const p = createPlanner({ env: readEnv({}), llm, prompts, vocabulary, language });
     expect(p.name).toBe('offline');
     // doctor tells the operator no LLM is configured, while planning keeps working.
     expect((await p.health()).state).toBe('off');
@@ -262,12 +262,12 @@ describe('createPlanner', () => {
 
   it('--offline wins over a configured LLM', () => {
     const env = readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret' });
-    expect(createPlanner({ env, llm, prompts, offline: true, language }).name).toBe('offline');
+    expect(createPlanner({ env, llm, prompts, vocabulary, offline: true, language }).name).toBe('offline');
   });
 
   it('health of the LLM planner reports the fake as up', async () => {
     const env = readEnv({ OPENAI_API_KEY: 'sk-test-not-a-secret', OPENAI_BASE_URL: fake.baseURL });
-    const h = await createPlanner({ env, llm, prompts, language }).health();
+    const h = await createPlanner({ env, llm, prompts, vocabulary, language }).health();
     expect(h.state).toBe('ok');
   });
 });

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_LABELS } from '../../src/pipeline/commands/index.js';
-import { testLanguage } from '../helpers/config.js';
+import { testLanguage, testVocabulary } from '../helpers/config.js';
 import { OfflineInterpreter } from '../../src/pipeline/plan/index.js';
 import { hasMessage } from '../../src/i18n/index.js';
 
 const language = testLanguage();
-const planner = new OfflineInterpreter({ language });
+const planner = new OfflineInterpreter({ language, vocabulary: testVocabulary() });
 const ALL = DEFAULT_MODEL_LABELS;
 
 async function wire(instruction: string, labels: readonly string[] = ALL) {
@@ -58,10 +58,10 @@ describe('offline interpreter: more shapes', () => {
     expect(out.map((c) => c.command)).toEqual(['recolor', 'blur']);
   });
 
-  it('keeps unknown Chinese words in a change prompt instead of dropping them', async () => {
+  it('translates Chinese words outside the vocabulary through the dictionary (no Chinese reaches the prompt)', async () => {
     const out = await wire('把背景换成麒麟山');
     expect(out[0]!.command).toBe('change');
-    expect(out[0]!.paras[1]).toContain('麒麟');
+    expect(out[0]!.paras[1]).toBe('qilin mountains');
   });
 
   it('"darker" and "less contrast" go down, "more vivid" goes up', async () => {

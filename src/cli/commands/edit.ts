@@ -40,8 +40,8 @@ function parseCommandsJson(text: string, locale: Locale): unknown[] {
 
 async function planCommands(env: EnvSettings, language: CommandLanguage, instruction: string, labels: readonly string[], offline: boolean, locale: Locale): Promise<{ commands: Command[]; rejected: Rejection[]; planner: string; fallbackReason?: MessageKey }> {
   const { createPlanner } = await import('../../pipeline/plan/index.js');
-  const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
-  const planner = createPlanner({ env, language, llm, prompts, offline: offline || !describeEnv(env).llm });
+  const { llm, prompts, vocabulary } = loadConfig({ sections: ['llm', 'prompts', 'vocabulary'] });
+  const planner = createPlanner({ env, language, llm, prompts, vocabulary, offline: offline || !describeEnv(env).llm });
   return planner.plan({ instruction, labels, locale });
 }
 

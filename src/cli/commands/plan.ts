@@ -62,8 +62,8 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
 
   const { createPlanner } = await import('../../pipeline/plan/index.js');
   const language = CommandLanguage.fromConfig(loadConfig({ sections: ['commands', 'labels'] }), { modelLabels: await modelLabels(env) });
-  const { llm, prompts } = loadConfig({ sections: ['llm', 'prompts'] });
-  const planner = createPlanner({ env, offline: options.offline === true, language, llm, prompts });
+  const { llm, prompts, vocabulary } = loadConfig({ sections: ['llm', 'prompts', 'vocabulary'] });
+  const planner = createPlanner({ env, offline: options.offline === true, language, llm, prompts, vocabulary });
   const result = await planner.plan({ instruction, labels, locale: detectTextLocale(instruction, locale) });
 
   const wire = result.commands.map((c) => language.toWire(c));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InpaintModelsSchema } from './inpaint.js';
 
 const Rgb = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -41,6 +42,8 @@ export const ModelsSchema = z
       .strictObject({ url: z.url().nullish(), timeoutMs: z.number().int().positive().default(30_000) })
       .default({ url: null, timeoutMs: 30_000 }),
     cards: z.record(z.string().regex(/^[a-z0-9_.-]+$/i), ModelCardSchema),
+    /** Embedded inpainting models for `erase` (object removal without a generator). */
+    inpaint: InpaintModelsSchema.prefault({}),
   })
   .refine((m) => Object.prototype.hasOwnProperty.call(m.cards, m.default), {
     message: 'expected "default" to name one of the cards',

@@ -40,6 +40,13 @@ export const TemplateSchema = z.strictObject({
   controlnet: ControlNetUnitSchema.optional(),
   /** Whether the ReActor face-swap always-on script runs with the second photo. */
   faceSwap: z.boolean().default(false),
+  /**
+   * Removal: fill the region with plausible background instead of following a prompt. The
+   * embedded inpainting model (config/models.yaml `inpaint`) runs only these templates.
+   */
+  erase: z.boolean().default(false),
+  /** Grow the edit region by this fraction of the longer side before generating (removal takes the object's edge and shadow too). */
+  dilate: z.number().min(0).max(0.05).default(0),
 });
 export type Template = z.infer<typeof TemplateSchema>;
 

@@ -131,14 +131,16 @@ export class JobRunner {
       if (!seg.map) throw new UserFacingError('engine.parts_unavailable', { commands: describeCommands(job.commands, job.locale) });
       labelMap = seg.map;
     }
-    const faceSource = session.faceSource ? await blobs.get(session.faceSource.id) : undefined;
+    // The second photo of the message that started the session: a face to swap in, or a new background.
+    const secondPhoto = session.faceSource ? await blobs.get(session.faceSource.id) : undefined;
     const result = await untilAborted(
       timed('executor', () =>
         deps.executor.execute({
         image,
         labelMap,
         commands: job.commands,
-        faceSource,
+        faceSource: secondPhoto,
+        backgroundSource: secondPhoto,
         settings: job.settings,
         signal,
           onProgress: (p) => progress.push(progressReply(job, { state: 'running', fraction: Math.max(0, Math.min(1, p.fraction)) })),

@@ -2,25 +2,23 @@ import type { EnvSettings } from '../../config/env.js';
 import type { CommandRule, CommandsConfig } from '../../config/schemas/commands.js';
 import type { BackendsConfig } from '../../config/schemas/backends.js';
 import type { MasksConfig } from '../../config/schemas/masks.js';
+import type { ModelsConfig } from '../../config/schemas/models.js';
 import type { ParamsConfig } from '../../config/schemas/params.js';
 import type { Template, TemplatesConfig } from '../../config/schemas/templates.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { HealthCheck, HealthStatus } from '../../core/health.js';
-import { BackendChain, createImageBackends, LocalOperations, applyLocalOperation, isLocalOperation, type ImageBackend } from '../../providers/image/index.js';
+import { BackendChain, createImageBackends, LocalOperations, type ImageBackend } from '../../providers/image/index.js';
+import { createInpaintBackend } from '../../providers/inpaint/index.js';
 import { UserFacingError } from '../../util/errors.js';
 import { childLogger } from '../../util/logger.js';
 import type { Command } from '../../core/commands.js';
-import { blendPatch, cropMask, decodeBackendImage, extractCrop, featherInsideFast, planCrop, type Box, type CropPlan } from '../composite.js';
+import { cropMask, decodeBackendImage, extractCrop, planCrop, type Box, type CropPlan } from '../composite.js';
 import { decodeImage, inspectImage, DEFAULT_LIMITS, type ImageLimits, type RawImage } from '../../core/image-io.js';
+import { isPixelOperation, regionOf, runLocalEdit, type LabelMapRef } from '../image/ops.js';
+import { pixelPool, type PixelPool } from '../image/pool.js';
+import { copySliced, ref, rowBands, sharedAsync, sharedBytes, toSharedAsync } from '../image/shared.js';
 import type { LabelMap, Mask } from '../../core/types.js';
-import { featherInside, maskBoundingBox, resolveParams, type ErodeSettings, type ParamOrder } from './deps.js';
-import { maskOffThread } from '../pixels/pool.js';
-
-/** An edit mask and its bounding box (null when the mask is empty). */
-interface MaskAndBox {
-  mask: Mask;
-  box: { left: number; top: number; width: number; height: number } | null;
-}
+import { erodeStrengths, resolveParams, type ErodeSettings, type ParamOrder } from './deps.js';
 
 export interface UserSettings {
   backend?: string;
@@ -35,6 +33,8 @@ export interface ExecuteRequest {
   labelMap?: LabelMap;
   commands: Command[];
   faceSource?: Buffer;
+  /** Second photo used as the new background (`background` with source "photo"). */
+  backgroundSource?: Buffer;
   settings?: UserSettings;
   signal?: AbortSignal;
   onProgress?: (p: { fraction: number; stage: string }) => void;
@@ -54,6 +54,12 @@ export interface ExecuteResult {
 export interface Executor extends HealthCheck {
   execute(req: ExecuteRequest): Promise<ExecuteResult>;
   needsSegmentation(commands: Command[]): boolean;
+  /**
+   * Whether a command can run here at all: local and text commands always; generative ones when a
+   * backend that supports their template is configured (erase: SD WebUI, OpenAI or the embedded
+   * inpainting model). Planners should not propose commands for which this is false.
+   */
+  canRun(command: string): boolean;
   backends(): HealthCheck[];
 }
 
@@ -66,6 +72,8 @@ export interface ExecutorConfig {
   params: ParamsConfig;
   /** Edge optimisation of the masks of generative edits. */
   masks: Pick<MasksConfig, 'erode'>;
+  /** The embedded inpainting model cards (erase without a generator). */
+  models?: Pick<ModelsConfig, 'inpaint'>;
 }
 
 export interface ExecutorOptions {
@@ -74,12 +82,18 @@ export interface ExecutorOptions {
   /** Generative backends in chain order (default: from config/backends.yaml and the environment). */
   imageBackends?: ImageBackend[];
   limits?: ImageLimits;
+  /** Worker pool for per-pixel work (default: the process-wide pool). */
+  pool?: PixelPool;
+  /**
+   * The embedded inpainting model as a backend (erase without a generator). Default: from
+   * config/models.yaml when `imageBackends` is not given; none when it is (tests pass their own).
+   */
+  inpaint?: ImageBackend | null;
 }
 
 const WHOLE = '*';
-/** Masks that cover the whole photo: their feather is the mask itself (nothing borders them). */
-const WHOLE_MASKS = new WeakSet<Mask>();
 const FACE_LABEL = 'Face';
+const INPAINT_BACKEND = 'inpaint-model';
 
 function labelsOf(cmd: Command): string[] {
   const v = cmd.args.labels;
@@ -115,30 +129,51 @@ export class DefaultExecutor implements Executor {
   private readonly paramOrder: ParamOrder;
   private readonly erode: ErodeSettings;
   private readonly limits: ImageLimits;
+  private readonly pool: PixelPool | undefined;
   private readonly log = childLogger({ module: 'execute' });
 
   constructor(opts: ExecutorOptions) {
     const cfg = opts.config;
     this.rules = cfg.commands.commands;
     this.templates = cfg.templates;
-    this.chain = new BackendChain(opts.imageBackends ?? createImageBackends(opts.env, cfg.backends));
+    const generative = opts.imageBackends ?? createImageBackends(opts.env, cfg.backends);
+    const inpaint = opts.inpaint !== undefined ? opts.inpaint : opts.imageBackends || !cfg.models ? null : createInpaintBackend(opts.env, cfg.models.inpaint);
+    // The embedded model only supports erase templates, so it goes first: for removal it is the
+    // specialised, local and free choice; a user's backend setting still puts theirs first.
+    this.chain = new BackendChain(inpaint ? [inpaint, ...generative] : generative);
     this.paramOrder = cfg.params;
     this.erode = cfg.masks.erode;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.pool = opts.pool;
+  }
+
+  private pixels(): PixelPool {
+    return this.pool ?? pixelPool();
   }
 
   backends(): HealthCheck[] {
     return [...this.chain.all(), this.local];
   }
 
+  canRun(command: string): boolean {
+    const rule = Object.prototype.hasOwnProperty.call(this.rules, command) ? this.rules[command] : undefined;
+    if (!rule) return false;
+    if (rule.executor !== 'generative') return rule.executor === 'text' || isPixelOperation(rule.operation);
+    const template = this.template(rule);
+    return Boolean(template && this.chain.usable(template).length > 0);
+  }
+
   async health(signal?: AbortSignal): Promise<HealthStatus> {
-    const states = await Promise.all(this.chain.all().map((b) => b.health(signal)));
+    // The embedded inpainting model only erases: it is reported, but it is not a generator.
+    const all = await Promise.all(this.chain.all().map(async (b) => ({ eraseOnly: b.name === INPAINT_BACKEND, status: await b.health(signal) })));
+    const states = all.filter((s) => !s.eraseOnly).map((s) => s.status);
+    const erase = all.filter((s) => s.eraseOnly).map((s) => `; erase: ${s.status.name} ${s.status.state}`).join('');
     const configured = states.filter((s) => s.state !== 'off');
     const down = configured.filter((s) => s.state === 'down');
     const summary = states.map((s) => `${s.name}: ${s.state}`).join(', ');
-    if (configured.length === 0) return { name: 'executor', state: 'degraded', detail: `local operations only (no generative backend configured: ${summary})` };
-    if (down.length === configured.length) return { name: 'executor', state: 'degraded', detail: `generative backends down, local operations work (${summary})` };
-    return { name: 'executor', state: down.length ? 'degraded' : 'ok', detail: summary };
+    if (configured.length === 0) return { name: 'executor', state: 'degraded', detail: `local operations only (no generative backend configured: ${summary})${erase}` };
+    if (down.length === configured.length) return { name: 'executor', state: 'degraded', detail: `generative backends down, local operations work (${summary})${erase}` };
+    return { name: 'executor', state: down.length ? 'degraded' : 'ok', detail: `${summary}${erase}` };
   }
 
   private template(rule: CommandRule): Template | undefined {
@@ -167,15 +202,18 @@ export class DefaultExecutor implements Executor {
 
   async execute(req: ExecuteRequest): Promise<ExecuteResult> {
     const info = await inspectImage(req.image, this.limits);
-    let image: RawImage = await decodeImage(req.image, { channels: info.hasAlpha ? 4 : 3, limits: this.limits });
-    image = { data: image.data, width: image.width, height: image.height, channels: image.channels };
+    const decoded = await decodeImage(req.image, { channels: info.hasAlpha ? 4 : 3, limits: this.limits });
+    // Shared memory from here on: the pool's kernels edit the photo in place.
+    const image: RawImage = await toSharedAsync({ data: decoded.data, width: decoded.width, height: decoded.height, channels: decoded.channels });
     const map = req.labelMap;
     if (map && (map.width !== image.width || map.height !== image.height)) {
       throw new UserFacingError('execute.labelmap_size', { mapSize: `${map.width}×${map.height}`, imageSize: `${image.width}×${image.height}` });
     }
+    const mapRef: LabelMapRef | undefined = map ? { data: await sharedAsync(map.data), width: map.width, height: map.height, labels: map.labels } : undefined;
     const result: ExecuteResult = { image, applied: [], skipped: [], advice: [], backend: 'none' };
     const total = Math.max(1, req.commands.length);
     const progress = (i: number, f: number, stage: string) => req.onProgress?.({ fraction: Math.min(1, (i + f) / total), stage });
+    const pool = this.pixels();
 
     for (const [i, cmd] of req.commands.entries()) {
       if (req.signal?.aborted) throw new UserFacingError('execute.cancelled');
@@ -197,19 +235,26 @@ export class DefaultExecutor implements Executor {
       }
       if (rule.executor === 'local') {
         const op = rule.operation;
-        if (!isLocalOperation(op)) {
+        if (!isPixelOperation(op)) {
           skip('execute.skip.unknown_command');
           continue;
         }
-        const { mask, box } = await this.localMask(cmd, op, map, image);
-        if (!box) {
-          skip('execute.skip.empty_region');
+        const done = await runLocalEdit(op, {
+          pool,
+          image: result.image,
+          map: mapRef,
+          labels: labelsOf(cmd),
+          args: cmd.args,
+          feather: this.templates.local.feather,
+          blurSigmaAt100: this.templates.local.blurSigmaAt100,
+          backgroundSource: req.backgroundSource,
+          limits: this.limits,
+        });
+        if ('skip' in done) {
+          skip(done.skip);
           continue;
         }
-        const radius = this.templates.local.feather * Math.max(image.width, image.height);
-        // local edits run on every request at full resolution: the libvips feather is much cheaper
-        const alpha = WHOLE_MASKS.has(mask) ? mask.data : await featherInsideFast(mask, radius);
-        result.image = await applyLocalOperation(op, { image: result.image, alpha, box, args: cmd.args, blurSigmaAt100: this.templates.local.blurSigmaAt100 });
+        result.image = await toSharedAsync(done.image);
         result.applied.push(cmd);
         if (result.backend === 'none') result.backend = 'local';
       } else {
@@ -226,19 +271,19 @@ export class DefaultExecutor implements Executor {
           skip('execute.skip.no_generative_backend');
           continue;
         }
-        const { mask, box } = await this.generativeMask(cmd, template, map, image);
-        if (!mask || !box) {
+        const region = await this.generativeRegion(pool, cmd, template, mapRef, result.image);
+        if (!region.box) {
           skip(template.region === 'face' ? 'execute.skip.no_face' : 'execute.skip.empty_region');
           continue;
         }
+        const mask: Mask = { width: image.width, height: image.height, data: new Uint8Array(region.mask) };
+        const box = region.box;
         const { result: patch, backend, fallbackReason } = await this.chain.run(
           template,
           (b) => this.generate(b, cmd, rule, template, result.image, mask, box, req, (f) => progress(i, f, cmd.command)),
           req.settings?.backend,
         );
-        const radius = template.feather * Math.max(image.width, image.height);
-        const alpha = WHOLE_MASKS.has(mask) ? mask.data : featherInside(mask, radius);
-        result.image = blendPatch(result.image, patch.data, patch.plan.box, alpha);
+        result.image = await this.blend(pool, result.image, patch.data, patch.plan.box, region.alpha);
         result.applied.push(cmd);
         result.backend = backend.name;
         if (fallbackReason) result.fallbackReason = fallbackReason;
@@ -248,36 +293,31 @@ export class DefaultExecutor implements Executor {
     return result;
   }
 
-  private wholeMask(image: RawImage): MaskAndBox {
-    const mask = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height).fill(255) };
-    WHOLE_MASKS.add(mask);
-    return { mask, box: { left: 0, top: 0, width: image.width, height: image.height } };
+  /** The edit mask (edge optimisation, dilation) and its feather for a generative command, on the pool. */
+  private async generativeRegion(pool: PixelPool, cmd: Command, template: Template, map: LabelMapRef | undefined, image: RawImage) {
+    const long = Math.max(image.width, image.height);
+    let labels: readonly string[];
+    if (template.region === 'whole') labels = [WHOLE];
+    else if (template.region === 'face') labels = map ? [FACE_LABEL] : [WHOLE]; // only face swap gets here without a map (ReActor finds the face)
+    else labels = labelsOf(cmd).includes(WHOLE) || !map ? [WHOLE] : labelsOf(cmd);
+    return regionOf({ pool, image, map }, labels, {
+      feather: template.feather * long,
+      ...(template.optimize && map ? { erode: erodeStrengths(image.width, this.erode) } : {}),
+      ...(template.dilate > 0 ? { dilate: Math.max(1, Math.round(template.dilate * long)) } : {}),
+    });
   }
 
-  /** Masks from a label map are built off the event loop (pixels/pool.ts): they are per-pixel loops over the whole photo. */
-  private async localMask(cmd: Command, op: string, map: LabelMap | undefined, image: RawImage): Promise<MaskAndBox> {
-    const labels = labelsOf(cmd);
-    const whole = labels.includes(WHOLE);
-    // cutout keeps the listed parts: the edit region (made transparent) is everything else.
-    const invert = op === 'cutout';
-    if (whole || !map) {
-      const selected = this.wholeMask(image);
-      if (!invert) return selected;
-      const mask = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height) };
-      return { mask, box: maskBoundingBox(mask) };
-    }
-    return maskOffThread(map, { labels, optimize: false }, invert);
-  }
-
-  private async generativeMask(cmd: Command, template: Template, map: LabelMap | undefined, image: RawImage): Promise<Partial<MaskAndBox>> {
-    if (template.region === 'whole') return this.wholeMask(image);
-    if (template.region === 'face') {
-      if (!map) return this.wholeMask(image); // only face swap gets here (ReActor finds the face)
-      return maskOffThread(map, { labels: [FACE_LABEL], optimize: template.optimize, erodeSettings: this.erode });
-    }
-    const labels = labelsOf(cmd);
-    if (labels.includes(WHOLE) || !map) return this.wholeMask(image);
-    return maskOffThread(map, { labels, optimize: template.optimize, erodeSettings: this.erode });
+  /** The backend's patch into the photo with the feathered alpha, in row bands on the pool. */
+  private async blend(pool: PixelPool, image: RawImage, patch: Buffer, box: Box, alpha: SharedArrayBuffer): Promise<RawImage> {
+    const imgRef = ref(image);
+    const patchShared = sharedBytes(patch.length);
+    await copySliced(patch, patchShared);
+    await Promise.all(
+      rowBands(box.top, box.top + box.height, pool.threads * 2).map((rows) =>
+        pool.run({ kind: 'blend', image: imgRef, patch: patchShared.buffer as SharedArrayBuffer, box, alpha, rows }),
+      ),
+    );
+    return { ...image, data: Buffer.from(imgRef.buffer, 0, image.data.length) };
   }
 
   private async generate(

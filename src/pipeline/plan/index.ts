@@ -1,6 +1,7 @@
 import type { EnvSettings } from '../../config/env.js';
 import type { LlmConfig } from '../../config/schemas/llm.js';
 import type { PromptsConfig } from '../../config/schemas/prompts.js';
+import type { VocabularyConfig } from '../../config/schemas/vocabulary.js';
 import { resolveProfile, resolveVisionProfile } from '../../providers/llm/profiles.js';
 import type { CommandLanguage } from '../commands/index.js';
 import { FallbackPlanner } from './fallback.js';
@@ -11,7 +12,7 @@ import { VisionSuggester } from './suggest/vision.js';
 import type { Planner, Suggester } from './types.js';
 
 export type { ChatTurn, PlanRequest, PlanResult, Planner, Suggestion, Suggester, SuggestRequest } from './types.js';
-export { OfflineInterpreter, type OfflineInterpreterOptions } from './offline/interpreter.js';
+export { OfflineInterpreter, type OfflineInterpreterOptions, type InterpreterLoadTimes } from './offline/interpreter.js';
 export { OpenAIPlanner, type OpenAIPlannerOptions } from './llm-planner.js';
 export { FallbackPlanner } from './fallback.js';
 export { VisionSuggester, type VisionSuggesterOptions } from './suggest/vision.js';
@@ -19,10 +20,12 @@ export { HeuristicSuggester, heuristicSuggestions } from './suggest/heuristic.js
 export { buildPlanMessages, repairMessage, numberedLabels } from './prompts.js';
 export { commandsJsonSchema, objectToWire } from './structured.js';
 
-/** The configuration sections planning reads (config/llm.yaml, config/prompts.yaml). */
+/** The configuration sections planning reads (config/llm.yaml, config/prompts.yaml, config/vocabulary.yaml). */
 export interface PlanningConfig {
   llm: LlmConfig;
   prompts: PromptsConfig;
+  /** The offline interpreter's vocabulary. */
+  vocabulary: VocabularyConfig;
 }
 
 export interface CreatePlannerOptions extends PlanningConfig {
@@ -43,16 +46,16 @@ export interface CreatePlannerOptions extends PlanningConfig {
  * profile with the offline interpreter as fallback; the offline interpreter alone otherwise.
  */
 export function createPlanner(opts: CreatePlannerOptions): Planner {
-  const { language, llm, prompts } = opts;
-  if (opts.offline || opts.profile === 'offline') return new OfflineInterpreter({ language });
+  const { language, llm, prompts, vocabulary } = opts;
+  if (opts.offline || opts.profile === 'offline') return new OfflineInterpreter({ language, vocabulary });
   const profile = resolveProfile(opts.env, opts.profile, llm, opts.processEnv);
-  if (!profile) return new OfflineInterpreter({ language, noLlmConfigured: true });
+  if (!profile) return new OfflineInterpreter({ language, vocabulary, noLlmConfigured: true });
   const planner = new OpenAIPlanner({ profile, language, prompts, maxRetryAfterMs: llm.maxRetryAfterMs, retryBaseDelayMs: opts.retryBaseDelayMs });
-  const offline = new OfflineInterpreter({ language });
+  const offline = new OfflineInterpreter({ language, vocabulary });
   return new FallbackPlanner(planner, offline);
 }
 
-export interface CreateSuggesterOptions extends PlanningConfig {
+export interface CreateSuggesterOptions extends Omit<PlanningConfig, 'vocabulary'> {
   env: EnvSettings;
   language: CommandLanguage;
   processEnv?: NodeJS.ProcessEnv;

@@ -1,7 +1,19 @@
 import { UserFacingError } from '../../util/errors.js';
 
 /** Keys after which the fallback chain tries the next backend (the service, not the request, failed). */
-export const FALLBACK_KEYS = new Set(['execute.backend.down', 'execute.backend.timeout', 'execute.backend.http_error', 'execute.backend.bad_image']);
+export const FALLBACK_KEYS = new Set([
+  'execute.backend.down',
+  'execute.backend.timeout',
+  'execute.backend.http_error',
+  'execute.backend.bad_image',
+  // the embedded inpainting model: missing, not downloadable, or broken
+  'inpaint.unavailable',
+  'inpaint.download_failed',
+  'inpaint.failed',
+  'inpaint.load_failed',
+  'inpaint.bad_io',
+  'inpaint.bad_output',
+]);
 
 export function canFallBack(err: unknown): boolean {
   return err instanceof UserFacingError && FALLBACK_KEYS.has(err.key);

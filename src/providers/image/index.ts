@@ -8,7 +8,7 @@ export type { ImageBackend, GenerateRequest } from './types.js';
 export { SdWebuiBackend, type Lora } from './sdwebui.js';
 export { OpenAiImagesBackend } from './openai-images.js';
 export { BackendChain, type ChainAttempt } from './chain.js';
-export { LocalOperations, applyLocalOperation, isLocalOperation, LOCAL_OPERATIONS, type LocalOperation, type LocalOpInput } from './local.js';
+export { LocalOperations, LOCAL_OPERATIONS, type LocalOperation } from './local.js';
 export { canFallBack } from './errors.js';
 
 /** The generative backends in the configured chain order (configured or not: health reports "off"). */

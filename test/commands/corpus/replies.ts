@@ -51,7 +51,7 @@ export const corpus: CorpusCase[] = [
   {
     name: 'trailing commas everywhere',
     reply: '[{"command": "recolor", "paras": [["Hair"], "blonde",],},]',
-    expect: [{ command: 'recolor', paras: [['Hair'], '#e6c878'] }],
+    expect: [{ command: 'recolor', paras: [['Hair'], '#a78c60'] }],
     rejected: 0,
   },
   {

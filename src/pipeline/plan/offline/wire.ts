@@ -3,7 +3,7 @@ import type { MessageKey } from '../../../i18n/index.js';
 import { WHOLE_IMAGE } from '../../commands/index.js';
 import type { Intent } from './intent.js';
 import type { AdjustDim, Direction } from './lexicon.js';
-import type { Token } from './tokenize.js';
+import { CJK, CJK_GLOBAL, type Token } from './tokenize.js';
 
 const AMOUNTS: Record<AdjustDim, { normal: number; strong: number; slight: number }> = {
   brightness: { normal: 25, strong: 50, slight: 15 },
@@ -12,16 +12,30 @@ const AMOUNTS: Record<AdjustDim, { normal: number; strong: number; slight: numbe
 };
 
 /** Tokens that never belong in a prompt. */
-const PROMPT_DROP = new Set(['verb', 'marker', 'me', 'it', 'neg', 'sep', 'ask', 'except', 'modifier']);
+const PROMPT_DROP = new Set(['verb', 'marker', 'me', 'it', 'neg', 'sep', 'ask', 'except', 'modifier', 'rest', 'source', 'gradient', 'keep', 'too']);
 const PROMPT_KEEP_FILLERS = new Set(['on', 'in', 'at', 'of', 'for', 'new', 'all']);
+/** Kinds whose Chinese words must reach the prompt in English (else they are reported). */
+const GLOSSED_KINDS = new Set(['other', 'word', 'scene', 'garment', 'part', 'face', 'colour']);
 const LEADING_PREPOSITIONS = new Set(['on', 'in', 'at', 'of', 'for', 'onto']);
 
+/** What turning intents into commands needs to know about the photo and the command language. */
+export interface WireContext {
+  /** The photo's background labels. */
+  background: () => string[];
+  /** Whether the command language has a command of this name (erase, background are newer). */
+  hasCommand: (name: string) => boolean;
+}
+
+export type WireResult = { items: WireCommand[]; untranslated: string[] } | { clarify: MessageKey; params?: Record<string, string> };
+
 /**
- * One intent → wire commands (validated later, like an LLM's reply), or the question to ask when
- * the intent cannot be turned into a safe edit. `background` gives the photo's background parts.
+ * One intent → wire commands (validated later, like an LLM's reply) plus the Chinese words no
+ * English was found for (left out of the prompts), or the question to ask when the intent
+ * cannot be turned into a safe edit.
  */
-export function intentToWire(intent: Intent, background: () => string[]): { items: WireCommand[] } | { clarify: MessageKey; params?: Record<string, string> } {
+export function intentToWire(intent: Intent, ctx: WireContext): WireResult {
   const items: WireCommand[] = [];
+  const untranslated: string[] = [];
   const tokens = intent.tokens;
   const wholeOr = (fallback: string[]) => (intent.parts.length > 0 ? intent.parts : fallback);
   const amountOf = () =>
@@ -36,16 +50,24 @@ export function intentToWire(intent: Intent, background: () => string[]): { item
         items.push({ command: 'swap_face', paras: [] });
         break;
       case 'cutout':
-      case 'remove':
         if (intent.parts.length === 0) return { clarify: 'plan.clarify_parts' };
-        items.push({ command: op, paras: [intent.parts] });
+        items.push({ command: 'cutout', paras: [intent.parts] });
         break;
+      case 'remove':
+      case 'transparent': {
+        if (intent.parts.length === 0) return { clarify: 'plan.clarify_parts' };
+        // "remove the background" is a cut-out (transparent); "remove the bag" fills it with background.
+        const bg = ctx.background();
+        const fill = op === 'remove' && ctx.hasCommand('erase') && !intent.parts.every((p) => bg.includes(p) || p === 'Background');
+        items.push({ command: fill ? 'erase' : 'remove', paras: [intent.parts] });
+        break;
+      }
       case 'grayscale':
         items.push({ command: 'grayscale', paras: [wholeOr([WHOLE_IMAGE])] });
         break;
       case 'blur': {
         // "虚化" / "bokeh" / a bare "blur" mean the portrait look: the background.
-        const labels = intent.parts.length > 0 ? intent.parts : background();
+        const labels = intent.parts.length > 0 ? intent.parts : ctx.background();
         const amount = amountOf();
         const strength = amount === 'strong' ? 60 : amount === 'slight' ? 15 : undefined;
         items.push({ command: 'blur', paras: strength === undefined ? [labels] : [labels, strength] });
@@ -73,17 +95,25 @@ export function intentToWire(intent: Intent, background: () => string[]): { item
         for (const p of pairs) items.push({ command: 'recolor', paras: [p.labels, p.hex] });
         break;
       }
+      case 'background': {
+        const wish = intent.background!;
+        items.push({ command: 'background', paras: [wish.source, ...wish.colours] });
+        break;
+      }
       case 'change': {
         // Repainting the whole photo from a guess would be destructive: ask instead.
         if (intent.parts.length === 0 || intent.parts.includes(WHOLE_IMAGE)) return { clarify: 'plan.clarify_parts' };
-        const prompt = promptOf(intent.target);
+        const { prompt, missing } = promptOf(intent.target);
+        untranslated.push(...missing);
+        if (!prompt && missing.length > 0) return { clarify: 'plan.untranslated', params: { words: missing.join(', ') } };
         if (!prompt) return { clarify: 'plan.clarify_operation', params: { parts: intent.parts.join(', ') } };
         items.push({ command: 'change', paras: [intent.parts, prompt] });
         break;
       }
       case 'face': {
-        const prompt = promptOf(intent.target) || 'natural smile';
-        items.push({ command: 'face', paras: [prompt] });
+        const { prompt, missing } = facePrompt(intent);
+        untranslated.push(...missing);
+        items.push({ command: 'face', paras: [prompt || 'natural smile'] });
         break;
       }
       case 'beauty':
@@ -91,7 +121,45 @@ export function intentToWire(intent: Intent, background: () => string[]): { item
         break;
     }
   }
-  return { items };
+  return { items, untranslated };
+}
+
+/**
+ * The face prompt: each wish in English, intensified where the text asks for more ("增强笑容" →
+ * "bigger smile"), with the words describing it in front ("笑容更灿烂" → "radiant smile"), after
+ * "beautiful face" when the clause also asks to beautify.
+ */
+function facePrompt(intent: Intent): { prompt: string; missing: string[] } {
+  const wishes: { gloss: string; words: Token[] }[] = [];
+  const missing: string[] = [];
+  let more = false;
+  let before: Token[] = [];
+  for (const tk of intent.tokens) {
+    if (tk.kind === 'modifier' && (tk.dir === 'up' || tk.amount === 'strong')) more = true;
+    else if (tk.kind === 'face') {
+      wishes.push({ gloss: more && tk.more ? tk.more : tk.gloss, words: before });
+      before = [];
+      more = false;
+    } else if ((tk.kind === 'other' || tk.kind === 'word') && intent.target.includes(tk)) {
+      // Words after a wish describe it ("笑容更灿烂"); words before the first wish describe that one.
+      const last = wishes[wishes.length - 1];
+      if (last) last.words.push(tk);
+      else before.push(tk);
+    }
+  }
+  const pieces: string[] = intent.faceBeauty ? ['beautiful face'] : [];
+  for (const w of wishes) {
+    const words = promptOf(w.words);
+    missing.push(...words.missing);
+    pieces.push(words.prompt ? `${words.prompt} ${w.gloss}` : w.gloss);
+  }
+  if (before.length > 0) {
+    const words = promptOf(before);
+    missing.push(...words.missing);
+    if (words.prompt) pieces.push(words.prompt);
+  }
+  const unique = pieces.filter((p, i) => pieces.indexOf(p) === i);
+  return { prompt: unique.join(', '), missing };
 }
 
 /** "整体调暗，增加一点对比度": adjustments of the same parts become one adjust (the larger change per dimension wins). */
@@ -120,36 +188,35 @@ export function mergeAdjustments(items: WireCommand[]): WireCommand[] {
   return out;
 }
 
-/** The English prompt of a target: Chinese words through their gloss, unknown Chinese kept as written. */
-export function promptOf(target: Token[]): string {
+/**
+ * The English prompt of a target: English words as written, Chinese ones through their gloss.
+ * A Chinese word without English is left out and returned in `missing`; no Chinese character
+ * ever reaches the prompt (generators read English only).
+ */
+export function promptOf(target: Token[]): { prompt: string; missing: string[] } {
   const words: string[] = [];
-  let cjkRun = '';
-  const flush = () => {
-    if (cjkRun) words.push(cjkRun);
-    cjkRun = '';
-  };
+  const missing: string[] = [];
   for (const tk of target) {
     if (PROMPT_DROP.has(tk.kind)) continue;
     if (tk.kind === 'filler' && !PROMPT_KEEP_FILLERS.has(tk.raw)) continue;
     if (tk.kind === 'and') {
-      flush();
       words.push('and');
       continue;
     }
-    const latin = /[a-z0-9]/.test(tk.raw);
-    if (latin) {
-      flush();
-      words.push(tk.raw);
+    if (!CJK.test(tk.raw)) {
+      if (/[a-z0-9]/.test(tk.raw)) words.push(tk.raw);
       continue;
     }
     const gloss = 'gloss' in tk && typeof tk.gloss === 'string' ? tk.gloss : undefined;
-    if (gloss) {
-      flush();
-      words.push(gloss);
-    } else cjkRun += tk.raw;
+    // Chinese grammar words inside a target ("整个", "去掉") carry no content for the generator.
+    if (!gloss && !GLOSSED_KINDS.has(tk.kind)) continue;
+    if (gloss) words.push(gloss);
+    if (tk.kind === 'other' && tk.missing?.length) missing.push(...tk.missing);
+    else if (!gloss) missing.push(tk.raw);
   }
-  flush();
   while (words.length > 0 && (LEADING_PREPOSITIONS.has(words[0]!) || words[0] === 'and')) words.shift();
   while (words.length > 0 && (LEADING_PREPOSITIONS.has(words[words.length - 1]!) || words[words.length - 1] === 'and')) words.pop();
-  return words.join(' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  const deduped = words.filter((w, i) => i === 0 || w !== words[i - 1]);
+  const prompt = deduped.join(' ').replace(CJK_GLOBAL, '').replace(/\s+/g, ' ').trim().slice(0, 300);
+  return { prompt, missing };
 }

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Task, TaskResult } from './kernels/index.js';
+
+/**
+ * The worker pool for per-pixel work (piscina): every loop over a photo's pixels runs here, so the
+ * event loop keeps answering webhooks while a 12 MP edit runs. Idle workers are unreferenced and
+ * end after `idleTimeout`, so a one-shot CLI process exits as soon as its work is done.
+ */
+export function pixelWorkerScript(): string {
+  const beside = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside.href;
+  // Running from src/ (vitest): the compiled worker in dist/ (`npm run build` first).
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return pathToFileURL(path.resolve(here, '..', '..', '..', 'dist', 'pipeline', 'image', 'worker.js')).href;
+}
+
+export interface PixelPool {
+  /** How many tasks run at once (bands per pass). */
+  readonly threads: number;
+  run<T extends Task>(task: T): Promise<TaskResult<T>>;
+  close(): Promise<void>;
+}
+
+class PiscinaPool implements PixelPool {
+  private readonly pool: Piscina;
+  constructor(readonly threads: number) {
+    this.pool = new Piscina({
+      filename: pixelWorkerScript(),
+      minThreads: 0,
+      maxThreads: threads,
+      idleTimeout: 30_000,
+      // Kernels are synchronous loops; atomics only add latency between tasks here.
+      atomics: 'disabled',
+    });
+  }
+  run<T extends Task>(task: T): Promise<TaskResult<T>> {
+    return this.pool.run(task) as Promise<TaskResult<T>>;
+  }
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+let shared: PixelPool | undefined;
+
+/** Threads for pixel work: PIXEL_THREADS, else the machine's parallelism (at most 4). */
+export function defaultThreads(): number {
+  const env = Number(process.env.PIXEL_THREADS);
+  if (Number.isInteger(env) && env > 0) return Math.min(16, env);
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
+/** The process-wide pool (created on first use). */
+export function pixelPool(): PixelPool {
+  shared ??= new PiscinaPool(defaultThreads());
+  return shared;
+}
+
+export function createPixelPool(threads = defaultThreads()): PixelPool {
+  return new PiscinaPool(threads);
+}
