@@ -1,5 +1,5 @@
 import type { LabelMap } from '../core/types.js';
-import { countLabels } from './pixels/kernels.js';
+import { countLabels } from './image/kernels/labels.js';
 
 /** Counts already made per label map (a label map is never changed once made). */
 const counted = new WeakMap<LabelMap, Float64Array>();
@@ -14,11 +14,28 @@ export function labelHistogram(map: LabelMap): Float64Array {
   return counts;
 }
 
+/** Below this many pixels a thread hop costs more than the loop. */
+const SMALL = 1 << 20;
+
+/**
+ * The map's pixels in shared memory, copied there once (in slices, without a long block); the
+ * map keeps the shared copy, so every later pool task (counts, overlay, edit masks) reads it
+ * without copying.
+ */
+export async function shareLabelMap(map: LabelMap): Promise<SharedArrayBuffer> {
+  const { sharedAsync } = await import('./image/shared.js');
+  const sab = await sharedAsync(map.data);
+  if (map.data.buffer !== sab) map.data = new Uint8Array(sab, 0, map.data.length);
+  return sab;
+}
+
 /** Counts the map's labels in the pixel worker pool, so later labelHistogram / labelFractions calls are free. */
 export async function countLabelsOffThread(map: LabelMap): Promise<void> {
   if (counted.has(map)) return;
-  const { labelCountsOffThread } = await import('./pixels/pool.js');
-  counted.set(map, await labelCountsOffThread(map));
+  if (map.data.length < SMALL) return void labelHistogram(map);
+  const sab = await shareLabelMap(map);
+  const { pixelPool } = await import('./image/pool.js');
+  counted.set(map, await pixelPool().run({ kind: 'labels.count', map: sab, length: map.data.length, slots: map.labels.length }));
 }
 
 /** Labels present in the map with the share of pixels they cover, largest first. */

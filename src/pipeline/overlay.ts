@@ -3,12 +3,22 @@ import type { Locale } from '../i18n/index.js';
 import { t } from '../i18n/index.js';
 import type { LabelsConfig } from '../config/schemas/labels.js';
 import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from '../core/image-io.js';
-import { countLabelsOffThread, labelFractions } from './labelmap.js';
-import { labelColour } from './pixels/kernels.js';
-import { tintOffThread } from './pixels/pool.js';
+import { countLabelsOffThread, labelFractions, shareLabelMap } from './labelmap.js';
+import { labelColour, tint } from './image/kernels/labels.js';
+import { pixelPool } from './image/pool.js';
+import { sharedAsync, sharedBytes } from './image/shared.js';
 import type { LabelMap } from '../core/types.js';
 
-export { labelColour } from './pixels/kernels.js';
+export { labelColour } from './image/kernels/labels.js';
+
+/** The parts tint, in the pixel pool for big label maps (the photo side is at most `maxSide`). */
+async function tinted(rgb: Uint8Array, w: number, h: number, ch: number, map: LabelMap): Promise<Uint8Array> {
+  if (map.data.length < 1 << 20) return tint(rgb, w, h, ch, map);
+  const [rgbShared, mapShared] = await Promise.all([sharedAsync(rgb), shareLabelMap(map)]);
+  const out = sharedBytes(w * h * 3);
+  await pixelPool().run({ kind: 'labels.tint', rgb: rgbShared, width: w, height: h, channels: ch, map: mapShared, mapWidth: map.width, mapHeight: map.height, out: out.buffer as SharedArrayBuffer });
+  return out;
+}
 
 function displayName(label: string, locale: Locale, labels: Pick<LabelsConfig, 'display'> | undefined): string {
   return labels?.display[label]?.[locale] ?? label;
@@ -48,7 +58,7 @@ export async function renderOverlay(
   const w = info.width;
   const h = info.height;
   // Per-pixel loops run in the pixel worker pool: a 49 MP label map must not hold the event loop.
-  const [out] = await Promise.all([tintOffThread(rgb, w, h, info.channels, map), countLabelsOffThread(map)]);
+  const [out] = await Promise.all([tinted(rgb, w, h, info.channels, map), countLabelsOffThread(map)]);
   const fractions = labelFractions(map);
   const rowH = Math.max(18, Math.round(Math.max(w, h) / 40));
   const font = Math.round(rowH * 0.7);

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabelMap } from '../../src/core/types.js';
-import { countLabels, maskWithBox, tint } from '../../src/pipeline/pixels/kernels.js';
-import { labelCountsOffThread, maskOffThread, tintOffThread } from '../../src/pipeline/pixels/pool.js';
+import { countLabels, tint } from '../../src/pipeline/image/kernels/labels.js';
+import { pixelPool } from '../../src/pipeline/image/pool.js';
+import { sharedAsync, sharedBytes } from '../../src/pipeline/image/shared.js';
+import { countLabelsOffThread, labelFractions, labelHistogram } from '../../src/pipeline/labelmap.js';
 import { ensureBuilt } from '../helpers/build.js';
 
 const LABELS = ['Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes', 'Skirt', 'Pants', 'Dress', 'Belt', 'Left-shoe', 'Right-shoe', 'Face'];
@@ -19,20 +21,20 @@ beforeAll(async () => {
   await ensureBuilt();
 }, 120_000);
 
-describe('per-pixel work in the worker pool', () => {
-  it('gives the same histogram, mask and overlay as the same loops on the main thread', async () => {
+describe('label maps in the pixel pool', () => {
+  it('counts parts and tints the overlay exactly as the same loops on the main thread', async () => {
     const map = bigMap();
-    const inline = { counts: countLabels(map.data, LABELS.length), mask: maskWithBox(map, { labels: ['Upper-clothes', 'Hair'] }) };
-    expect(Array.from(await labelCountsOffThread(map))).toEqual(Array.from(inline.counts));
-    // The map now lives in shared memory, so workers read it without a copy.
+    const inline = countLabels(map.data, LABELS.length);
+    await countLabelsOffThread(map);
+    // Counted in a worker, kept with the map: later reads cost nothing.
+    expect(Array.from(labelHistogram(map))).toEqual(Array.from(inline));
+    expect(labelFractions(map).map((f) => f.name)).toEqual(['Upper-clothes', 'Background', 'Face', 'Hair', 'Skirt']);
+    // The map now lives in shared memory, so later pool tasks read it without a copy.
     expect(map.data.buffer).toBeInstanceOf(SharedArrayBuffer);
-    const off = await maskOffThread(map, { labels: ['Upper-clothes', 'Hair'] });
-    expect(off.box).toEqual(inline.mask.box);
-    expect(Buffer.from(off.mask.data).equals(Buffer.from(inline.mask.mask.data))).toBe(true);
-    const inverted = await maskOffThread(map, { labels: ['Upper-clothes', 'Hair'] }, true);
-    expect(inverted.mask.data[0]).toBe(255);
-    expect(inverted.mask.data[300 * 1600]).toBe(0);
+
     const rgb = new Uint8Array(1024 * 640 * 3).map((_, i) => i % 251);
-    expect(Buffer.from(await tintOffThread(rgb, 1024, 640, 3, map)).equals(Buffer.from(tint(rgb, 1024, 640, 3, map)))).toBe(true);
+    const out = sharedBytes(1024 * 640 * 3);
+    await pixelPool().run({ kind: 'labels.tint', rgb: await sharedAsync(rgb), width: 1024, height: 640, channels: 3, map: map.data.buffer as SharedArrayBuffer, mapWidth: map.width, mapHeight: map.height, out: out.buffer as SharedArrayBuffer });
+    expect(Buffer.from(out).equals(Buffer.from(tint(rgb, 1024, 640, 3, map)))).toBe(true);
   });
 });

@@ -1,10 +1,7 @@
-import type { LabelMap, Mask } from '../../core/types.js';
-import { buildMask, maskBoundingBox, type MaskOptions } from '../mask/build.js';
-
 /**
- * Per-pixel loops that run in the pixel worker pool (./pool.ts), never on the main thread for a
- * big photo. Pure functions over typed arrays: the same code runs inline when no worker is
- * available.
+ * Label-map kernels: the parts histogram and the parts overlay's tint, full passes over a label
+ * map (49 million pixels for a 49 MP photo), so they run in the pixel workers like every other
+ * per-pixel loop. Pure functions: the same code runs inline for small maps.
  */
 
 /** Pixel counts per label index. */
@@ -12,6 +9,17 @@ export function countLabels(data: Uint8Array, slots: number): Float64Array {
   const counts = new Float64Array(Math.max(256, slots));
   for (let i = 0, n = data.length; i < n; i++) counts[data[i]!]++;
   return counts;
+}
+
+export interface LabelCountTask {
+  kind: 'labels.count';
+  map: SharedArrayBuffer;
+  length: number;
+  slots: number;
+}
+
+export function labelCountKernel(t: LabelCountTask): Float64Array {
+  return countLabels(new Uint8Array(t.map, 0, t.length), t.slots);
 }
 
 /** Distinct colours (Kelly's / Glasbey-style), label index → RGB; background stays untinted. */
@@ -32,9 +40,11 @@ export function labelColour(index: number): [number, number, number] {
   return rgb[seg]!;
 }
 
-/** The photo (raw, `ch` channels, w×h) with each part of `map` (any size) tinted in its colour; RGB out. */
-export function tint(rgb: Uint8Array, w: number, h: number, ch: number, map: Pick<LabelMap, 'width' | 'height' | 'data'>): Uint8Array {
-  const out = new Uint8Array(w * h * 3);
+/**
+ * The photo (raw, `ch` channels, w×h) with each part of the map (any size, sampled at the nearest
+ * pixel) tinted in its colour, background darkened; RGB into `out`.
+ */
+export function tint(rgb: Uint8Array, w: number, h: number, ch: number, map: { width: number; height: number; data: Uint8Array }, out: Uint8Array<ArrayBufferLike> = new Uint8Array(w * h * 3)): Uint8Array<ArrayBufferLike> {
   const xs = new Int32Array(w);
   for (let x = 0; x < w; x++) xs[x] = Math.min(map.width - 1, Math.floor(((x + 0.5) * map.width) / w));
   const colours = Array.from({ length: 256 }, (_, i) => labelColour(i));
@@ -59,9 +69,20 @@ export function tint(rgb: Uint8Array, w: number, h: number, ch: number, map: Pic
   return out;
 }
 
-/** The edit mask (inverted: everything but the selection) and its bounding box (null when empty). */
-export function maskWithBox(map: LabelMap, opts: MaskOptions, invert = false): { mask: Mask; box: ReturnType<typeof maskBoundingBox> } {
-  const mask = buildMask(map, opts);
-  if (invert) for (let i = 0, d = mask.data; i < d.length; i++) d[i] = d[i] ? 0 : 255;
-  return { mask, box: maskBoundingBox(mask) };
+export interface LabelTintTask {
+  kind: 'labels.tint';
+  rgb: SharedArrayBuffer;
+  width: number;
+  height: number;
+  channels: number;
+  map: SharedArrayBuffer;
+  mapWidth: number;
+  mapHeight: number;
+  /** Output: RGB, width × height × 3. */
+  out: SharedArrayBuffer;
+}
+
+export function labelTintKernel(t: LabelTintTask): void {
+  const map = { width: t.mapWidth, height: t.mapHeight, data: new Uint8Array(t.map, 0, t.mapWidth * t.mapHeight) };
+  tint(new Uint8Array(t.rgb, 0, t.width * t.height * t.channels), t.width, t.height, t.channels, map, new Uint8Array(t.out));
 }
