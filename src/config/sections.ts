@@ -10,6 +10,7 @@ import { LlmSchema } from './schemas/llm.js';
 import { BackendsSchema } from './schemas/backends.js';
 import { EngineSchema } from './schemas/engine.js';
 import { BotsSchema } from './schemas/bots.js';
+import { SafetySchema } from './schemas/safety.js';
 
 /** Each section is one file `config/<name>.yaml`, validated by its schema. */
 export const SECTION_SCHEMAS = {
@@ -25,4 +26,5 @@ export const SECTION_SCHEMAS = {
   backends: BackendsSchema,
   engine: EngineSchema,
   bots: BotsSchema,
+  safety: SafetySchema,
 } as const;

@@ -22,7 +22,7 @@ export function modelsDir(env: Pick<EnvSettings, 'dataDir'>): string {
 }
 
 /** Where the managed (downloaded) copy of a card lives. */
-export function managedModelPath(card: ModelCard, env: Pick<EnvSettings, 'dataDir'>): string {
+export function managedModelPath(card: Pick<ModelCard, 'file'>, env: Pick<EnvSettings, 'dataDir'>): string {
   return path.join(modelsDir(env), card.file);
 }
 

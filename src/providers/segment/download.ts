@@ -21,6 +21,9 @@ export interface FetchModelOptions {
   force?: boolean;
 }
 
+/** What the downloader needs of a model card (segmentation and inpainting cards both have it). */
+export type DownloadableCard = Pick<ModelCard, 'file' | 'url' | 'sha256' | 'size' | 'description'>;
+
 export interface FetchModelResult {
   file: string;
   sha256: string;
@@ -42,7 +45,7 @@ function networkDetail(err: unknown): string {
  */
 export async function fetchModel(
   name: string,
-  card: ModelCard,
+  card: DownloadableCard,
   env: Pick<EnvSettings, 'dataDir'>,
   opts: FetchModelOptions = {},
 ): Promise<FetchModelResult> {

@@ -16,7 +16,7 @@ export type { Segmenter } from './types.js';
 export { SegmentationService } from './service.js';
 export { OnnxSegmenter } from './onnx.js';
 export { RemoteSegmenter } from './remote.js';
-export { fetchModel, type DownloadProgress, type FetchModelOptions, type FetchModelResult } from './download.js';
+export { fetchModel, type DownloadProgress, type DownloadableCard, type FetchModelOptions, type FetchModelResult } from './download.js';
 export { verifyModelFile, sha256File } from './hash.js';
 export { activeLabels, activeCardName, getCard, resolveModelFile, managedModelPath, modelsDir, type ModelCard } from './cards.js';
 
