@@ -33,10 +33,24 @@ export interface ExecuteRequest {
   onProgress?: (p: { fraction: number; stage: string }) => void;
 }
 
+/**
+ * Where an applied command edited the photo: its feathered alpha at full size (0 = untouched), or
+ * 'whole'. The result check measures each command inside its own region and asserts that nothing
+ * outside every region changed.
+ */
+export interface AppliedRegion {
+  /** Index of the command in the request. */
+  index: number;
+  command: Command;
+  alpha: Uint8Array | 'whole';
+}
+
 export interface ExecuteResult {
   /** Full resolution, upright; 4 channels if any transparency. */
   image: RawImage;
   applied: Command[];
+  /** The region of each applied command whose region is known (for the result check). */
+  regions?: AppliedRegion[];
   skipped: { command: Command; reason: MessageKey }[];
   advice: string[];
   /** The generative backend that produced the result, "local" for local operations only, "none" when nothing ran. */
@@ -166,7 +180,7 @@ export class DefaultExecutor implements Executor {
     if (map && (map.width !== image.width || map.height !== image.height)) {
       throw new UserFacingError('execute.labelmap_size', { mapSize: `${map.width}×${map.height}`, imageSize: `${image.width}×${image.height}` });
     }
-    const result: ExecuteResult = { image, applied: [], skipped: [], advice: [], backend: 'none' };
+    const result: ExecuteResult = { image, applied: [], regions: [], skipped: [], advice: [], backend: 'none' };
     const total = Math.max(1, req.commands.length);
     const progress = (i: number, f: number, stage: string) => req.onProgress?.({ fraction: Math.min(1, (i + f) / total), stage });
 
@@ -205,6 +219,7 @@ export class DefaultExecutor implements Executor {
         const alpha = WHOLE_MASKS.has(mask) ? mask.data : await featherInsideFast(mask, radius);
         result.image = await applyLocalOperation(op, { image: result.image, alpha, box, args: cmd.args, blurSigmaAt100: this.templates.local.blurSigmaAt100 });
         result.applied.push(cmd);
+        result.regions!.push({ index: i, command: cmd, alpha: WHOLE_MASKS.has(mask) ? 'whole' : alpha });
         if (result.backend === 'none') result.backend = 'local';
       } else {
         const template = this.template(rule);
@@ -235,6 +250,9 @@ export class DefaultExecutor implements Executor {
         const alpha = WHOLE_MASKS.has(mask) ? mask.data : featherInside(mask, radius);
         result.image = blendPatch(result.image, patch.data, patch.plan.box, alpha);
         result.applied.push(cmd);
+        // A face template without a label map edits "the whole photo" only nominally (ReActor finds the
+        // face): its real region is unknown, so the check does not judge it.
+        if (!(template.region === 'face' && !map)) result.regions!.push({ index: i, command: cmd, alpha: WHOLE_MASKS.has(mask) ? 'whole' : alpha });
         result.backend = backend.name;
         if (fallbackReason) result.fallbackReason = fallbackReason;
       }
