@@ -49,7 +49,7 @@ export class ContentGate {
   }
 
   /** Whether result images can be checked at all (moderation or a local classifier). */
-  get imageChecker(): SafetySource {
+  get imageChecker(): 'moderation' | 'classifier' | 'none' {
     return this.opts.moderator ? 'moderation' : this.opts.classifier ? 'classifier' : 'none';
   }
 
