@@ -50,7 +50,7 @@ const BOTS: { name: string; enabled: (e: EnvSettings) => boolean; create: (e: En
     create: (e, c, log) => createDiscordBot(e.discord, { maxDownloadBytes: c.images.maxBytes, signatureMaxAgeSeconds: c.bots.signatureMaxAgeSeconds }, log),
   },
   { name: 'slack', enabled: (e) => Boolean(e.slack.botToken && (e.slack.appToken || e.slack.signingSecret)), create: (e, c, log) => createSlackBot(e.slack, c.bots, log) },
-  { name: 'feishu', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret), create: (e, c, log) => createFeishuBot(e.feishu, c.bots, log) },
+  { name: 'feishu', enabled: (e) => Boolean(e.feishu.appId && e.feishu.appSecret), create: (e, c, log) => createFeishuBot(e.feishu, { ...c.bots, redisUrl: e.redisUrl }, log) },
 ];
 
 /**

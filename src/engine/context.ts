@@ -57,19 +57,46 @@ export class EngineContext {
   }
 
   /** Where the engine answers an event: the platform's adapter with that event's reply context. */
-  outbox(platform: Platform, reply?: ReplyContext): Outbox {
+  outbox(platform: Platform, reply?: ReplyContext, message?: MessageRef): Outbox {
     const adapter = this.adapters.get(platform);
     if (!adapter) throw new Error(`no ${platform} adapter attached to the engine`);
-    return new Outbox(adapter, reply);
+    return new Outbox(adapter, reply, message);
   }
 }
 
-/** Replies for one event (or one job): the adapter bound to that event's reply context. */
+/**
+ * Replies for one event (or one job): the adapter bound to that event's reply context, and the one
+ * public message the event answers in. A request lives in a single message that changes through its
+ * lifecycle (acknowledgement → proposal → progress → result): `post` sends it the first time and
+ * edits it afterwards. A click that acts on the message it sits on starts with `message` set.
+ */
 export class Outbox {
   constructor(
     readonly adapter: ChatAdapter,
     readonly ctx?: ReplyContext,
+    /** The message this event answers in, once there is one. */
+    public message?: MessageRef,
   ) {}
+
+  /** Shows `reply` in the event's message: posts it the first time, edits it afterwards. */
+  async post(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
+    if (this.message) {
+      await this.update(this.message, reply);
+      return this.message;
+    }
+    this.message = await this.send(thread, reply);
+    return this.message;
+  }
+
+  /** When this event's replies stop being deliverable (see ChatAdapter.replyDeadline). */
+  deadline(): number | undefined {
+    return this.adapter.replyDeadline?.(this.ctx);
+  }
+
+  /** Whether images cost a message of their own here (see ChatAdapter.imagesAsMessages). */
+  get imagesAsMessages(): boolean {
+    return Boolean(this.adapter.imagesAsMessages);
+  }
 
   send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
     return this.adapter.send(thread, reply, this.ctx);

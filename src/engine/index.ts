@@ -15,7 +15,7 @@ export { StateStore, memoryStore, openStore } from './state/store.js';
 export { FileBlobStore, MemoryBlobStore, type BlobStore, type BlobRef } from './state/blobs.js';
 export { MemoryJobQueue, openJobQueue, JobHandedBack, type JobQueue, type QueuedJob, type JobRunner, type LaneDepth } from './jobs/queue/index.js';
 export type * from './types.js';
-export { eventOf } from './types.js';
+export { eventOf, ReplyExpiredError } from './types.js';
 export type * from './deps.js';
 
 export interface CreateEngineOptions {

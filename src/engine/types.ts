@@ -84,6 +84,11 @@ export interface Button {
   id: string;
   label: string;
   style?: 'primary' | 'secondary' | 'danger' | 'success';
+  /**
+   * Shown but not clickable: the action a click chose, kept on the message that now carries its
+   * job. Platforms without disabled buttons (Slack) show it as text.
+   */
+  disabled?: boolean;
 }
 
 export interface SelectOption {
@@ -132,6 +137,11 @@ export interface Reply {
   progress?: Progress;
   /** Shown only to `to` where the platform supports it (errors aimed at one user). */
   ephemeral?: boolean;
+  /**
+   * An edit that changes text and buttons only: the images the message already shows stay (no
+   * upload). `images` is ignored then.
+   */
+  keepImages?: boolean;
   locale: Locale;
   /**
    * What the reply is for (added by the engine; optional for adapters): `ack` is the instant
@@ -173,6 +183,24 @@ export interface ChatAdapter {
   download(image: ImageRef, signal?: AbortSignal): Promise<Buffer>;
   /** The engine has finished with an event (Discord removes a "thinking…" placeholder nobody filled). */
   settle?(ctx: ReplyContext): Promise<void>;
+  /**
+   * Images become messages of their own on this platform (Slack files): the engine then leaves out
+   * the images a reply can do without (the parts overlay), so a request stays within two messages.
+   */
+  readonly imagesAsMessages?: boolean;
+  /**
+   * When the replies to this event stop being deliverable (Discord without a bot token: the
+   * interaction token's 15 minutes), as epoch ms; undefined when the adapter can always answer.
+   */
+  replyDeadline?(ctx?: ReplyContext): number | undefined;
+}
+
+/** Thrown by an adapter when an event's reply context can no longer deliver anything (an expired token). */
+export class ReplyExpiredError extends Error {
+  constructor(message = 'the reply context expired') {
+    super(message);
+    this.name = 'ReplyExpiredError';
+  }
 }
 
 /** One inbound event, as every bot hands it to the engine. */

@@ -68,7 +68,56 @@ interface PendingInteraction {
   /** Resolves once the interaction was acknowledged (callback endpoint or HTTP response). */
   ackReady: Promise<void>;
   markAcked: () => void;
+  createdAt: number;
+  /** Set by expireTokens(): Discord stopped honouring the token (15 minutes passed). */
+  expired?: boolean;
 }
+
+/** Discord's interaction tokens are valid for 15 minutes. */
+export const TOKEN_LIFE_MS = 15 * 60 * 1000;
+/** Message flags an edit may carry (Edit Webhook Message / Edit Message): SUPPRESS_EMBEDS, IS_COMPONENTS_V2. */
+const EDITABLE_FLAGS = 4 | 32768;
+
+function invalidForm(message: string): { status: number; body: unknown } {
+  return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors: { _errors: [{ code: 'BASE_TYPE_INVALID', message }] } } };
+}
+
+/**
+ * The component limits Discord enforces on a message (Message Components docs): at most 5 action
+ * rows; a row holds 1–5 buttons or exactly one select; custom_id 1–100 characters and unique in the
+ * message; button label ≤ 80; a select has 1–25 options and 0 ≤ min_values ≤ max_values ≤ 25.
+ */
+export function componentProblem(components: unknown): string | undefined {
+  if (components === undefined || components === null) return undefined;
+  if (!Array.isArray(components)) return 'components must be an array';
+  if (components.length > 5) return 'more than 5 action rows';
+  const ids = new Set<string>();
+  for (const row of components as any[]) {
+    if (row?.type !== 1 || !Array.isArray(row.components) || row.components.length === 0) return 'an action row needs components';
+    const selects = row.components.filter((c: any) => c.type === 3);
+    if (selects.length && row.components.length > 1) return 'a select must be alone in its row';
+    if (row.components.length > 5) return 'more than 5 buttons in a row';
+    for (const c of row.components) {
+      if (c.type === 2) {
+        if (c.style !== 5 && c.style !== 6 && (typeof c.custom_id !== 'string' || c.custom_id.length < 1 || c.custom_id.length > 100)) return 'button custom_id must be 1..100 characters';
+        if (c.label !== undefined && [...String(c.label)].length > 80) return 'button label over 80 characters';
+        if (c.disabled !== undefined && typeof c.disabled !== 'boolean') return 'disabled must be a boolean';
+      } else if (c.type === 3) {
+        if (!Array.isArray(c.options) || c.options.length < 1 || c.options.length > 25) return 'a select needs 1..25 options';
+        const min = c.min_values ?? 1;
+        const max = c.max_values ?? 1;
+        if (min < 0 || max > 25 || min > max || max > c.options.length) return 'bad min_values / max_values';
+      } else return `unsupported component type ${c.type}`;
+      if (c.custom_id !== undefined) {
+        if (ids.has(c.custom_id)) return `duplicate custom_id ${c.custom_id}`;
+        ids.add(c.custom_id);
+      }
+    }
+  }
+  return undefined;
+}
+
+class FormError extends Error {}
 
 let counter = 0n;
 export function snowflake(): string {
@@ -85,6 +134,8 @@ export class FakeDiscord {
   readonly identifies: any[] = [];
   readonly cdnFiles = new Map<string, { data: Buffer; contentType: string }>();
   readonly registeredCommands: { route: string; body: any }[] = [];
+  /** Requests refused with 400 Invalid Form Body, and why. */
+  readonly rejected: { route: string; reason: string }[] = [];
   url = '';
   private server!: http.Server;
   private wss!: WebSocketServer;
@@ -105,6 +156,13 @@ export class FakeDiscord {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         void this.onHttp(req, res, Buffer.concat(chunks)).catch((err: unknown) => {
+          if (err instanceof FormError) {
+            const { status, body } = invalidForm(err.message);
+            this.rejected.push({ route: req.url ?? '', reason: err.message });
+            if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(body));
+            return;
+          }
           if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ message: String(err), code: 0 }));
         });
@@ -124,6 +182,11 @@ export class FakeDiscord {
     this.wss.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Every interaction token handed out so far stops working, as 15 minutes later at Discord. */
+  expireTokens(): void {
+    for (const p of this.interactions.values()) p.expired = true;
   }
 
   /** Resolves once a client has identified and received READY + GUILD_CREATE. */
@@ -237,7 +300,7 @@ export class FakeDiscord {
     const token = `interaction-token-${id}`;
     let markAcked!: () => void;
     const ackReady = new Promise<void>((resolve) => (markAcked = resolve));
-    this.interactions.set(token, { id, token, channelId, ackReady, markAcked });
+    this.interactions.set(token, { id, token, channelId, ackReady, markAcked, createdAt: Date.now() });
     return {
       id,
       application_id: APP_ID,
@@ -391,6 +454,8 @@ export class FakeDiscord {
   /** Applies a create/edit payload (with multipart files) to a stored message, as Discord does. */
   private applyPayload(m: StoredMessage, json: any, files: FakeFile[]): void {
     if (json === undefined) return;
+    const problem = componentProblem(json.components);
+    if (problem) throw new FormError(problem);
     if ('content' in json) m.content = json.content ?? '';
     if ('embeds' in json) m.embeds = json.embeds ?? [];
     if ('components' in json) m.components = json.components ?? [];
@@ -501,6 +566,8 @@ export class FakeDiscord {
     if (parts[0] === 'webhooks') {
       const pending = this.interactions.get(parts[2]);
       if (parts[1] !== APP_ID || !pending) return this.notFound(res, 10015, 'Unknown Webhook');
+      // Interaction tokens are valid for 15 minutes.
+      if (pending.expired || Date.now() > pending.createdAt + TOKEN_LIFE_MS) return this.reply(res, 401, { message: 'Invalid Webhook Token', code: 50027 });
       // Discord accepts webhook calls only after it has processed the acknowledgement.
       if (!pending.acked) await Promise.race([pending.ackReady, new Promise((r) => setTimeout(r, 2000))]);
       if (!pending.acked) return this.notFound(res, 10015, 'Unknown Webhook');
@@ -519,6 +586,8 @@ export class FakeDiscord {
           return this.reply(res, 204);
         }
         if (method === 'PATCH') {
+          // Ephemerality is chosen by the interaction response; an edit may carry SUPPRESS_EMBEDS / IS_COMPONENTS_V2 only.
+          if (typeof json?.flags === 'number' && (json.flags & ~EDITABLE_FLAGS) !== 0) throw new FormError(`flags ${json.flags} cannot be set on Edit Webhook Message`);
           this.applyPayload(m, json, files);
           m.flags &= ~128;
           return this.reply(res, 200, this.messageJson(m));
@@ -564,6 +633,10 @@ export class FakeDiscord {
     }
     // PUT /applications/{app}/commands, PUT /applications/{app}/guilds/{guild}/commands
     if (method === 'PUT' && parts[0] === 'applications' && parts[parts.length - 1] === 'commands') {
+      // contexts and integration_types are for globally-scoped commands only.
+      if (parts[2] === 'guilds' && (json as any[]).some((c) => 'contexts' in c || 'integration_types' in c)) {
+        throw new FormError('contexts and integration_types are only for globally-scoped commands');
+      }
       this.registeredCommands.push({ route, body: json });
       return this.reply(
         res,

@@ -80,7 +80,22 @@ describe('discord:register', () => {
     } finally {
       out.mockRestore();
     }
-    expect(fake.registeredCommands.at(-1)!.route).toBe(`/applications/${APP_ID}/guilds/${GUILD_ID}/commands`);
+    const guild = fake.registeredCommands.at(-1)!;
+    expect(guild.route).toBe(`/applications/${APP_ID}/guilds/${GUILD_ID}/commands`);
+    // contexts and integration_types are for global commands only (the fake refuses them per guild).
+    for (const c of guild.body) expect(Object.keys(c)).not.toEqual(expect.arrayContaining(['contexts']));
+    for (const c of guild.body) expect(Object.keys(c)).not.toEqual(expect.arrayContaining(['integration_types']));
+    expect(fake.rejected).toEqual([]);
+  });
+
+  it('accepts DISCORD_API_URL with or without the /v10 suffix', async () => {
+    for (const api of [`${fake.apiUrl}/v10`, `${fake.apiUrl}/v10/`, `${fake.apiUrl}/`]) {
+      const before = fake.registeredCommands.length;
+      const env = readEnv({ DISCORD_TOKEN: 'tok', DISCORD_APP_ID: APP_ID, DISCORD_API_URL: api });
+      await registerCommands({ env });
+      expect(fake.registeredCommands.length).toBe(before + 1);
+    }
+    expect(fake.requests.some((r) => r.route.startsWith('/v10'))).toBe(false);
   });
 
   it('says what to set when the token or application id is missing', async () => {

@@ -18,10 +18,12 @@ describe('many threads at once', () => {
 
     expect(executor.log).toHaveLength(200);
     for (const thread of threads) {
+      // One message per request: acknowledgement → proposal → progress → result.
       const sent = chat.replies(thread, { type: 'send' });
-      expect(sent.map((r) => r.reply.kind)).toEqual(['ack', 'proposal', expect.stringMatching(/progress/)]);
-      const jobMessage = chat.threadMessages(thread)[2]!;
+      expect(sent.map((r) => r.reply.kind)).toEqual(['ack']);
+      const jobMessage = chat.threadMessages(thread)[0]!;
       expect(jobMessage.reply.kind).toBe('result');
+      expect(jobMessage.edits.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1])).toEqual(['proposal', 'progress', 'result']);
       // Results never land twice and never in another thread.
       expect(jobMessage.edits.filter((e) => e.kind === 'result')).toHaveLength(1);
       expect(chat.replies(thread, { type: 'ephemeral' })).toHaveLength(0);
@@ -39,10 +41,10 @@ describe('many threads at once', () => {
     const bob = { id: 'bob', name: 'bob' };
     await chat.post({ text: 'brighter, darker', images: [await photo()], thread: 'A', user: alice });
     await chat.post({ text: 'brighter', images: [await photo()], thread: 'B', user: bob });
-    // Alice queues three jobs before Bob queues one.
-    await chat.click(/brightness \+20/, { thread: 'A', user: alice });
-    await chat.click(/brightness -20/, { thread: 'A', user: alice });
-    await chat.click('Run all', { thread: 'A', user: alice });
+    // Alice queues three jobs before Bob queues one (from the proposal as it was shown: the first
+    // click turns its message into the job's, the others answer in messages of their own).
+    const shown = ['A', 'A', 'A'].map((_, i) => chat.findButton([/brightness \+20/, /brightness -20/, 'Run all'][i]!, 'A')!);
+    for (const b of shown) await chat.clickId(b.button.id, { thread: 'A', user: alice, message: b.message.ref });
     await chat.click(/^Adjust/, { thread: 'B', user: bob });
     // While Alice's first job runs, Bob is next in line although he asked last
     // (position edits are posted asynchronously: let them land).
@@ -63,14 +65,15 @@ describe('many threads at once', () => {
     const { engine } = await makeEngine({ executor, config: { jobs: { maxQueuedPerUser: 1, progressIntervalMs: 0 } } as never });
     const chat = new TestAdapter(engine);
     await chat.post({ text: 'brighter, darker', images: [await photo()] });
+    const darker = chat.findButton(/brightness -20/)!;
     await chat.click(/brightness \+20/);
-    await chat.click(/brightness -20/);
+    await chat.clickId(darker.button.id, { message: darker.message.ref });
     const refusal = chat.last('T1', { type: 'ephemeral' })!;
     expect(refusal.reply.text).toMatch(/already have 1 edits/);
     await chat.waitUntilIdle();
     expect(executor.log).toHaveLength(1);
     // The refused button was not used up: pressing it again later works.
-    await chat.click(/brightness -20/);
+    await chat.clickId(darker.button.id, { message: darker.message.ref });
     await chat.waitUntilIdle();
     expect(executor.log).toHaveLength(2);
   });
@@ -79,9 +82,8 @@ describe('many threads at once', () => {
     const { engine, executor } = await makeEngine({ config: { jobs: { perUserPerMinute: 2, progressIntervalMs: 0 } } as never });
     const chat = new TestAdapter(engine);
     await chat.post({ text: 'brighter, darker, background to beach', images: [await photo()] });
-    await chat.click(/brightness \+20/);
-    await chat.click(/brightness -20/);
-    await chat.click(/^Change background/);
+    const shown = [/brightness \+20/, /brightness -20/, /^Change background/].map((label) => chat.findButton(label)!);
+    for (const b of shown) await chat.clickId(b.button.id, { message: b.message.ref });
     await chat.waitUntilIdle();
     expect(executor.log).toHaveLength(2);
     expect(chat.last('T1', { type: 'ephemeral' })!.reply.text).toMatch(/Please wait \d+ s before starting another edit/);

@@ -24,7 +24,7 @@ describe('a conversation through the test adapter', () => {
     }
   });
 
-  it('runs a clicked command and answers with the edited photo and follow-up buttons', async () => {
+  it('runs a clicked command and answers with the edited photo and follow-up buttons, all in the one message of the request', async () => {
     const { engine, executor } = await makeEngine();
     const chat = new TestAdapter(engine);
     const original = await photo('#404040');
@@ -33,13 +33,47 @@ describe('a conversation through the test adapter', () => {
     await chat.waitUntilIdle();
 
     expect(executor.log).toHaveLength(1);
-    const job = chat.threadMessages('T1').find((m) => m.edits.length > 0)!;
-    expect(job.edits[0]!.kind).toBe('progress');
-    expect(job.reply.kind).toBe('result');
-    const image = job.reply.images![0]!;
+    // One message: the acknowledgement became the proposal, the click turned it into the job.
+    expect(chat.messageCount('T1')).toBe(1);
+    const [message] = chat.threadMessages('T1');
+    expect([message!.reply.kind === 'result', ...message!.edits.map((e) => e.kind)]).toEqual([true, 'proposal', 'progress', 'progress', 'result']);
+    // While it runs, the chosen action stays visible (disabled) with Cancel; the proposal's other controls are gone.
+    const running = message!.edits.find((e) => e.kind === 'progress')!;
+    expect(running.buttons!.flat().map((b) => [b.label, Boolean(b.disabled)])).toEqual([
+      ['✓ Adjust whole photo → brightness +20', true],
+      ['Cancel', false],
+    ]);
+    expect(running.select).toBeUndefined();
+    const image = message!.reply.images![0]!;
     expect(image.mimeType).toBe('image/png');
     expect(await meanColor(image.data)).toEqual([84, 84, 84]);
-    expect(job.reply.buttons!.flat().map((b) => b.label)).toEqual(['Undo', 'Continue from this', 'Retry with new seed', 'Suggest edits']);
+    expect(message!.reply.buttons!.flat().map((b) => b.label)).toEqual(['Undo', 'Continue from this', 'Retry with new seed', 'Suggest edits']);
+  });
+
+  it('a second job from a proposal already taken over (a racing click) gets a message of its own', async () => {
+    const { engine, executor } = await makeEngine();
+    const chat = new TestAdapter(engine);
+    await chat.post({ text: 'brighter, darker', images: [await photo('#404040')] });
+    const brighter = chat.findButton(/brightness \+20/)!;
+    const darker = chat.findButton(/brightness -20/)!;
+    await chat.clickId(brighter.button.id, { message: brighter.message.ref });
+    await chat.clickId(darker.button.id, { message: darker.message.ref });
+    await chat.waitUntilIdle();
+    expect(executor.log).toHaveLength(2);
+    const results = chat.threadMessages('T1').filter((m) => m.reply.kind === 'result');
+    expect(results).toHaveLength(2);
+    expect(results[0]!.ref.id).toBe(brighter.message.ref.id);
+  });
+
+  it('a click on a proposal that is refused (shutting down, over a limit) leaves the proposal as it was', async () => {
+    const { engine } = await makeEngine();
+    const chat = new TestAdapter(engine);
+    await chat.post({ text: 'brighter', images: [await photo()] });
+    await engine.drain(100);
+    await chat.click(/^Adjust/);
+    expect(chat.last('T1')!.type).toBe('ephemeral');
+    const [message] = chat.threadMessages('T1');
+    expect(message!.reply.kind).toBe('proposal');
   });
 
   it('keeps editing the latest result across turns, with undo and redo', async () => {

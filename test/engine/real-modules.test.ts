@@ -82,13 +82,15 @@ describe('the engine with every real module but the segmentation model', () => {
     const labels = proposal.buttons!.flat().map((b) => b.label);
     expect(labels.some((l) => /^Change background → .*beach/i.test(l))).toBe(true);
     expect(labels.some((l) => /^Recolour upper-clothes → #?f/i.test(l))).toBe(true);
+    // The first click takes the proposal's message over; the second command is pressed from the proposal as it was shown.
+    const background = chat.findButton(/^Change background/)!;
     await chat.click(/^Recolour upper-clothes/);
     await chat.waitUntilIdle();
     const result = chat.last('T1')!.reply;
     expect(result.kind, result.text).toBe('result');
 
     // No image backend is configured here: a generative edit ends in a clear message with Retry, never silence.
-    await chat.click(/^Change background/);
+    await chat.clickId(background.button.id, { message: background.message.ref });
     await chat.waitUntilIdle();
     const failed = chat.last('T1')!.reply;
     expect(failed.kind, JSON.stringify({ text: failed.text, fields: failed.fields })).toBe('error');

@@ -98,7 +98,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
+async function setupRealEngine(mode: 'ws' | 'webhook'): Promise<{ fake: FakeFeishu; push: (payload: Record<string, unknown>) => Promise<unknown> }> {
   const fake = await startFakeFeishu();
   cleanups.push(() => fake.close());
   const engine = await createEngine(engineOptions({
@@ -145,6 +145,11 @@ async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
     };
   }
 
+  return { fake, push };
+}
+
+async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
+  const { fake, push } = await setupRealEngine(mode);
   const photo = await sharp({ create: { width: 48, height: 32, channels: 3, background: { r: 100, g: 90, b: 80 } } }).png().toBuffer();
   fake.messages.set('om_u1', { message_id: 'om_u1', chat_id: 'oc_group_1', msg_type: 'post', content: '{}' });
   fake.resources.set('om_u1/img_u1', photo);
@@ -196,18 +201,34 @@ async function runWithRealEngine(mode: 'ws' | 'webhook'): Promise<void> {
     { timeout: 10_000 },
   );
 
-  // Undo → the photo as it was is shown again.
+  // The whole request is one card: the acknowledgement, patched into the proposal, the progress
+  // (with the chosen action marked and the other buttons gone) and the result.
+  const cards = fake.sent.filter((m) => m.root_id === 'om_u1');
+  expect(cards).toHaveLength(1);
+  expect(cards[0]!.message_id).toBe(runAll.card);
+  const patched = fake.patches.filter((p) => p.message_id === runAll.card).map((p) => p.content);
+  expect(patched.some((c) => c.includes('✓ ') && c.includes('"disabled":true'))).toBe(true);
+  const first = fake.requests('/open-apis/im/v1/messages/om_u1/reply')[0]!.json as { content: string };
+  expect(JSON.parse(first.content).body.elements[0].text.content).toMatch(/^收到/);
+
+  // Undo → the same card shows the photo as it was.
   const undo = findButton(fake, 'undo')!;
-  const shownBefore = imagesShown(fake).length;
   await push(cardActionEvent({ eventId: `ev_${mode}_click2`, messageId: undo.card, value: undo.value }));
   await vi.waitFor(
     async () => {
       const shown = imagesShown(fake);
-      expect(shown.length).toBeGreaterThan(shownBefore);
       expect(Math.abs((await meanRed(shown.at(-1)!)) - originalRed)).toBeLessThanOrEqual(1);
     },
     { timeout: 10_000 },
   );
+  expect(fake.sent.filter((m) => m.root_id === 'om_u1')).toHaveLength(1);
+  expect(fake.rateLimited).toEqual([]);
+}
+
+async function photoMessage(fake: FakeFeishu, id: string, o: { chatId?: string } = {}): Promise<void> {
+  const photo = await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: 10, g: 20, b: 30 } } }).png().toBuffer();
+  fake.messages.set(id, { message_id: id, chat_id: o.chatId ?? 'oc_group_1', msg_type: 'image', content: JSON.stringify({ image_key: `img_${id}` }) });
+  fake.resources.set(`${id}/img_${id}`, photo);
 }
 
 describe('Feishu adapter with the real engine', () => {
@@ -217,5 +238,64 @@ describe('Feishu adapter with the real engine', () => {
 
   it('webhook: the same conversation over signed, encrypted pushes', async () => {
     await runWithRealEngine('webhook');
+  });
+});
+
+describe('Feishu in busy groups', () => {
+  const mention = { key: '@_user_1', openId: BOT_OPEN_ID, name: 'Photo Bot' };
+
+  it('seven people posting at once in one group all get their card, within 5 messages per second', async () => {
+    const { fake, push } = await setupRealEngine('webhook');
+    const users = Array.from({ length: 7 }, (_, i) => i);
+    for (const i of users) await photoMessage(fake, `om_busy_${i}`);
+    await Promise.all(
+      users.map((i) =>
+        push(
+          messageEvent({
+            eventId: `ev_busy_${i}`,
+            messageId: `om_busy_${i}`,
+            sender: `ou_user_${i}`,
+            messageType: 'post',
+            content: { title: '', content: [[{ tag: 'at', user_id: '@_user_1', user_name: 'Photo Bot' }, { tag: 'text', text: ' 调亮一点' }], [{ tag: 'img', image_key: `img_om_busy_${i}` }]] },
+            mentions: [mention],
+          }),
+        ),
+      ),
+    );
+    await vi.waitFor(() => expect(users.every((i) => fake.sent.some((m) => m.root_id === `om_busy_${i}`))).toBe(true), { timeout: 15_000 });
+    expect(fake.rateLimited).toEqual([]);
+    // One card per request.
+    for (const i of users) expect(fake.sent.filter((m) => m.root_id === `om_busy_${i}`)).toHaveLength(1);
+  });
+
+  it('a send refused with 230020 (other bots filled the group\'s second) is retried and arrives', async () => {
+    const { fake, push } = await setupRealEngine('webhook');
+    await photoMessage(fake, 'om_full');
+    fake.occupy('oc_group_1', 5);
+    await push(
+      messageEvent({
+        eventId: 'ev_full',
+        messageId: 'om_full',
+        messageType: 'post',
+        content: { title: '', content: [[{ tag: 'at', user_id: '@_user_1', user_name: 'Photo Bot' }, { tag: 'text', text: ' 调亮一点' }], [{ tag: 'img', image_key: 'img_om_full' }]] },
+        mentions: [mention],
+      }),
+    );
+    await vi.waitFor(() => expect(fake.sent.some((m) => m.root_id === 'om_full')).toBe(true), { timeout: 15_000 });
+    expect(fake.rateLimited.length).toBeGreaterThan(0);
+  });
+
+  it('quotes the message that asked: a text reply with @bot to a photo is the one answered', async () => {
+    const { fake, push } = await setupRealEngine('ws');
+    await photoMessage(fake, 'om_pic');
+    // The photo alone, no mention: nothing happens.
+    await push(messageEvent({ eventId: 'ev_pic', messageId: 'om_pic', messageType: 'image', content: { image_key: 'img_om_pic' } }));
+    fake.messages.set('om_ask', { message_id: 'om_ask', root_id: 'om_pic', parent_id: 'om_pic', chat_id: 'oc_group_1', msg_type: 'text', content: '{}' });
+    await push(messageEvent({ eventId: 'ev_ask', messageId: 'om_ask', rootId: 'om_pic', parentId: 'om_pic', messageType: 'text', content: { text: '@_user_1 调亮一点' }, mentions: [mention] }));
+    await vi.waitFor(() => expect(fake.sent.length).toBeGreaterThan(0), { timeout: 10_000 });
+    expect(fake.sent).toHaveLength(1);
+    expect(fake.sent[0]).toMatchObject({ parent_id: 'om_ask', root_id: 'om_pic' });
+    // A reply to the bot's card, without a mention, is addressed to the bot too.
+    await vi.waitFor(() => expect(findButton(fake, 'all') ?? findButton(fake, 'run0')).toBeDefined(), { timeout: 10_000 });
   });
 });

@@ -65,7 +65,12 @@ export interface StoredMessage {
   msg_type: string;
   content: string;
   reply_in_thread?: boolean;
+  sender?: { id: string; id_type: string; sender_type: string };
 }
+
+/** Feishu: at most 5 messages per second into one group, shared by all bots (im/v1/messages). */
+export const GROUP_SEND_LIMIT = 5;
+export const GROUP_SEND_WINDOW_MS = 1000;
 
 export interface FakeFeishu {
   url: string;
@@ -86,6 +91,10 @@ export interface FakeFeishu {
   /** Pushes an event over the long connection; resolves to the client's decoded answer payload. */
   pushWs(payload: unknown): Promise<{ code: number; data?: unknown }>;
   requests(pathPrefix: string): FakeRequest[];
+  /** Sends refused with 230020 (over 5 messages per second in one group), by chat. */
+  rateLimited: { chat_id: string; at: number }[];
+  /** Counts `n` messages into a chat now, as other bots in the group would (the limit is shared). */
+  occupy(chatId: string, n: number): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +126,23 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
   const patches: { message_id: string; content: string }[] = [];
   const ephemeral: { chat_id: string; open_id: string; card: unknown }[] = [];
   const messages = new Map<string, StoredMessage>();
+  const rateLimited: { chat_id: string; at: number }[] = [];
+  const sendTimes = new Map<string, number[]>();
+  /** Whether one more message may go into the chat now (counting it when it may). */
+  const admit = (chatId: string): boolean => {
+    const now = Date.now();
+    const recent = (sendTimes.get(chatId) ?? []).filter((at) => now - at < GROUP_SEND_WINDOW_MS);
+    if (recent.length >= GROUP_SEND_LIMIT) {
+      sendTimes.set(chatId, recent);
+      rateLimited.push({ chat_id: chatId, at: now });
+      return false;
+    }
+    recent.push(now);
+    sendTimes.set(chatId, recent);
+    return true;
+  };
+  const limited = (res: http.ServerResponse) => sendJson(res, 400, { code: 230020, msg: 'This operation triggers the frequency limit.' });
+  const BOT_SENDER = { id: APP_ID, id_type: 'app_id', sender_type: 'app' };
   let counter = 0;
   const token = 't-fake-tenant-token';
 
@@ -159,6 +185,7 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
         return sendJson(res, 400, { code: 10002, msg: 'bad ephemeral request' });
       }
       if (body.chat_id.startsWith('oc_p2p')) return sendJson(res, 400, { code: 10003, msg: 'not a group chat' });
+      if (!admit(body.chat_id)) return limited(res);
       ephemeral.push({ chat_id: body.chat_id, open_id: body.open_id, card: body.card });
       return sendJson(res, 200, { code: 0, msg: 'ok', data: { message_id: `om_eph_${++counter}` } });
     }
@@ -182,7 +209,9 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
       const parent = messages.get(m[1]);
       if (!parent) return sendJson(res, 400, { code: 230011, msg: 'The message was withdrawn.' });
       const body = req.json as { msg_type: string; content: string; reply_in_thread?: boolean };
+      if (!admit(parent.chat_id)) return limited(res);
       const stored = store({
+        sender: BOT_SENDER,
         message_id: `om_bot_${++counter}`,
         root_id: parent.root_id ?? parent.message_id,
         parent_id: parent.message_id,
@@ -196,7 +225,8 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
     if (req.method === 'POST' && p === '/open-apis/im/v1/messages') {
       const body = req.json as { receive_id: string; msg_type: string; content: string };
       if (req.query.get('receive_id_type') !== 'chat_id') return sendJson(res, 400, { code: 230001, msg: 'bad receive_id_type' });
-      const stored = store({ message_id: `om_bot_${++counter}`, chat_id: body.receive_id, msg_type: body.msg_type, content: body.content });
+      if (!admit(body.receive_id)) return limited(res);
+      const stored = store({ sender: BOT_SENDER, message_id: `om_bot_${++counter}`, chat_id: body.receive_id, msg_type: body.msg_type, content: body.content });
       return sendJson(res, 200, { code: 0, msg: 'success', data: stored });
     }
     m = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(p);
@@ -277,6 +307,11 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
       return answered;
     },
     requests: (prefix) => server.requests.filter((r) => r.path.startsWith(prefix)),
+    rateLimited,
+    occupy(chatId, n) {
+      const now = Date.now();
+      sendTimes.set(chatId, [...(sendTimes.get(chatId) ?? []), ...Array.from({ length: n }, () => now)]);
+    },
     async close() {
       for (const s of sockets) s.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

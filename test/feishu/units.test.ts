@@ -2,7 +2,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FeishuAdapter } from '../../src/bots/feishu/adapter.js';
 import { renderCard } from '../../src/bots/feishu/card.js';
-import { ChatQueues } from '../../src/bots/feishu/chat-queue.js';
+import { ChatQueues, WindowLimiter } from '../../src/bots/feishu/chat-queue.js';
 import { isLarkDomain, resolveFeishuDomain } from '../../src/bots/feishu/client.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { parseCardAction, parseReceiveEvent } from '../../src/bots/feishu/parse.js';
@@ -124,20 +124,36 @@ describe('Feishu domains', () => {
 describe('Feishu per-chat send queue', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('starts at most 5 sends per second in one chat, in order; other chats are not held up', async () => {
+  it('paces sends at 5 per window per chat, one request at a time; other chats are not held up', async () => {
     vi.useFakeTimers();
-    const queues = new ChatQueues(5);
+    const queues = new ChatQueues(new WindowLimiter(5, 1200));
     const started: string[] = [];
-    const tasks = Array.from({ length: 12 }, (_, i) => queues.run('oc_busy', async () => void started.push(`busy${i}`)));
-    const other = queues.run('oc_quiet', async () => void started.push('quiet'));
+    const tasks = Array.from({ length: 12 }, (_, i) => queues.run('oc_busy', async () => void started.push(`busy${i}`), { send: true }));
+    const other = queues.run('oc_quiet', async () => void started.push('quiet'), { send: true });
     await vi.advanceTimersByTimeAsync(10);
     expect(started.filter((s) => s.startsWith('busy'))).toEqual(['busy0', 'busy1', 'busy2', 'busy3', 'busy4']);
     expect(started).toContain('quiet');
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(1200);
     expect(started.filter((s) => s.startsWith('busy'))).toHaveLength(10);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(1200);
     await Promise.all([...tasks, other]);
     expect(started.filter((s) => s.startsWith('busy'))).toEqual(Array.from({ length: 12 }, (_, i) => `busy${i}`));
+  });
+
+  it('keeps the send window when a chat\'s queue goes idle (sends queued a moment apart are paced too)', async () => {
+    vi.useFakeTimers();
+    const queues = new ChatQueues(new WindowLimiter(5, 1200));
+    const started: number[] = [];
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 5 }, () => queues.run('oc_g', async () => void started.push(Date.now() - t0), { send: true })));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(queues.activeChats).toBe(0);
+    const sixth = queues.run('oc_g', async () => void started.push(Date.now() - t0), { send: true });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(started).toHaveLength(5);
+    await vi.advanceTimersByTimeAsync(700);
+    await sixth;
+    expect(started[5]).toBeGreaterThanOrEqual(1200);
   });
 });
 

@@ -65,9 +65,10 @@ function plain(payload: unknown): { body: string; headers: Record<string, string
 
 /** A valid photo message; once the engine has it, anything sent before it has been decided on. */
 async function flush(s: Setup, signed: (p: unknown) => { body: string; headers: Record<string, string> }, n: number): Promise<void> {
-  s.fake.messages.set(`om_flush_${n}`, { message_id: `om_flush_${n}`, chat_id: 'oc_group_1', msg_type: 'image', content: '{}' });
+  // A photo in a direct chat: addressed to the bot without a mention.
+  s.fake.messages.set(`om_flush_${n}`, { message_id: `om_flush_${n}`, chat_id: 'oc_p2p_flush', msg_type: 'image', content: '{}' });
   s.fake.resources.set(`om_flush_${n}/img_flush`, await solidPng(1, 2, 3));
-  const res = await post(s, '/feishu/events', signed(messageEvent({ eventId: `ev_flush_${n}`, messageId: `om_flush_${n}`, messageType: 'image', content: { image_key: 'img_flush' } })));
+  const res = await post(s, '/feishu/events', signed(messageEvent({ eventId: `ev_flush_${n}`, messageId: `om_flush_${n}`, chatId: 'oc_p2p_flush', chatType: 'p2p', messageType: 'image', content: { image_key: 'img_flush' } })));
   expect(res.status).toBe(200);
   await vi.waitFor(() => expect(s.engine.messages.some((m) => m.message.eventId === `om_flush_${n}`)).toBe(true));
 }
@@ -137,6 +138,9 @@ describe('Feishu webhook mode with an encrypt key', () => {
       messageEvent({ eventId: 'ev_g1', messageId: 'om_g1', messageType: 'text', content: { text: 'lunch?' } }),
       messageEvent({ eventId: 'ev_g2', messageId: 'om_g2', messageType: 'text', content: { text: '@_user_1 look' }, mentions: [other] }),
       messageEvent({ eventId: 'ev_g3', messageId: 'om_g3', messageType: 'image', content: { image_key: 'k' }, senderType: 'app' }),
+      // A photo posted in the group without @bot (delivered with the optional im:message.group_msg scope): not ours.
+      messageEvent({ eventId: 'ev_g4', messageId: 'om_g4', messageType: 'image', content: { image_key: 'img_g4' } }),
+      messageEvent({ eventId: 'ev_g5', messageId: 'om_g5', messageType: 'post', content: { title: '', content: [[{ tag: 'img', image_key: 'img_g5' }], [{ tag: 'text', text: 'my holiday' }]] } }),
     ];
     // Bot identity is loaded at start; a first round trip makes sure it has arrived.
     await flush(s, signed, 20);

@@ -36,8 +36,10 @@ describe('/metrics follows what the engine does', () => {
     const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], thread: 'P1' });
     await engine.deliver({ kind: 'message', message: msg });
     await engine.deliver({ kind: 'message', message: msg }); // a re-delivery
+    const adjust = chat.findButton(/^Adjust/, 'P1')!;
     await chat.click(/^Adjust/, { thread: 'P1' });
-    await chat.click(/^Adjust/, { thread: 'P1', eventId: 'second-click' }); // already pressed: refused
+    // The same button again (as a second click racing the first): already pressed, refused.
+    await chat.clickId(adjust.button.id, { thread: 'P1', eventId: 'second-click', message: adjust.message.ref });
     await chat.post({ text: 'darker', thread: 'P1' });
     await chat.click(/^Adjust/, { thread: 'P1' });
     // One job runs (held by the gate), one waits.

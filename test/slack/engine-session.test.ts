@@ -94,27 +94,36 @@ async function runSession(opts: { channel: string; deliver: (envelope: Record<st
   await opts.deliver(eventEnvelope(mentionEvent({ channel, ts: root, text: 'make the background yellow and the shirt gray', files: [file] })));
   await opts.idle();
 
-  const inThread = () => fake.messages.filter((m) => m.channel === channel && m.thread_ts === root && m.method === 'chat.postMessage');
-  // The engine's proposal: one button per command, Run all, the multi-select; overlay uploaded in the thread.
-  const proposal = inThread().find((m) => controls(m).some((e) => e.type === 'multi_static_select'));
-  expect(proposal, JSON.stringify(inThread().map((m) => m.text))).toBeDefined();
-  const select = controls(proposal!).find((e) => e.type === 'multi_static_select')!;
+  // One card in the thread: the acknowledgement, edited into the proposal (one button per command,
+  // Run all, the multi-select). The parts are listed in it; no overlay file costs a message of its own.
+  const cards = fake.messages.filter((m) => m.channel === channel && m.thread_ts === root && m.method === 'chat.postMessage');
+  expect(cards.map((m) => m.text)).toEqual(['Got it, looking at your photo…']);
+  const card = cards[0]!;
+  const proposal = latest(fake, card.ts);
+  const select = controls(proposal).find((e) => e.type === 'multi_static_select')!;
   expect(select.options).toHaveLength(2);
-  expect(fake.completedUploads().some((u) => u.channel_id === channel && u.thread_ts === root && u.filename === 'parts.png')).toBe(true);
-  expect(JSON.stringify(proposal!.blocks)).toContain('Background');
+  expect(JSON.stringify(proposal.blocks)).toContain('Background');
+  expect(fake.completedUploads().some((u) => u.channel_id === channel && u.thread_ts === root)).toBe(false);
 
-  // Run all → a progress message edited in place into the result, with the edited photo in the thread.
-  await opts.deliver(blockActions({ message: proposal!, threadTs: root, actionId: buttonByLabel(proposal!, 'Run all') }));
+  // Run all → the same card shows what was chosen and the progress, then the result; the edited
+  // photo is shared into the thread (Slack cannot attach a file to an edited message).
+  await opts.deliver(blockActions({ message: proposal, threadTs: root, actionId: buttonByLabel(proposal, 'Run all') }));
   await opts.idle();
+  const updates = fake.messages.filter((m) => m.method === 'chat.update' && m.ts === card.ts);
+  expect(updates.some((u) => JSON.stringify(u.blocks).includes('✓ Run all'))).toBe(true);
   const result = fake.completedUploads().filter((u) => u.channel_id === channel && u.thread_ts === root).at(-1)!;
   const pixel = await sharp(result.bytes).raw().toBuffer();
   expect([...pixel.subarray(0, 3)]).toEqual([255 - 20, 255 - 140, 255 - 220]);
-  const progressMsg = inThread().find((m) => fake.messages.some((u) => u.method === 'chat.update' && u.ts === m.ts));
-  expect(progressMsg).toBeDefined();
-  const final = latest(fake, progressMsg!.ts);
+  // No alt text on getUploadURLExternal; the description is the file message's text.
+  expect(result.altText).toBeUndefined();
+  expect(result.initialComment).toMatch(/^Edited photo/);
+  const final = latest(fake, card.ts);
+  expect(final.text).toMatch(/^Done: /);
+  // The whole request left two messages in the thread: the card and the photo.
+  expect(fake.threadMessages(channel, root).map((m) => m.kind)).toEqual(['card', 'file']);
   const undoId = buttonByLabel(final, 'Undo');
 
-  // Undo → the original photo comes back into the thread.
+  // Undo → the card says so, and the original photo comes back into the thread.
   const before = fake.completedUploads().length;
   await opts.deliver(blockActions({ message: final, threadTs: root, actionId: undoId }));
   await opts.idle();
@@ -123,6 +132,8 @@ async function runSession(opts: { channel: string; deliver: (envelope: Record<st
   expect(restored).toBeDefined();
   const restoredPixel = await sharp(restored!.bytes).raw().toBuffer();
   expect([...restoredPixel.subarray(0, 3)]).toEqual([20, 140, 220]);
+  expect(latest(fake, card.ts).text).toMatch(/^Went back one step/);
+  expect(fake.violations).toEqual([]);
 }
 
 /** Choosing in the multi-select, then "Run selected", runs only the chosen edit. */
@@ -131,7 +142,8 @@ async function runSelected(opts: { channel: string; deliver: (envelope: Record<s
   const root = fake.nextTs();
   await opts.deliver(eventEnvelope(mentionEvent({ channel, ts: root, text: 'yellow background, gray shirt', files: [fake.addUserFile(photo)] })));
   await opts.idle();
-  const proposal = fake.messages.find((m) => m.channel === channel && m.thread_ts === root && controls(m).some((e) => e.type === 'multi_static_select'))!;
+  const card = fake.messages.find((m) => m.channel === channel && m.thread_ts === root && m.method === 'chat.postMessage')!;
+  const proposal = latest(fake, card.ts);
   const select = controls(proposal).find((e) => e.type === 'multi_static_select')!;
   const shirt = (select.options as any[]).find((o) => /upper-clothes/i.test(o.text.text)).value as string;
   await opts.deliver(blockActions({ message: proposal, threadTs: root, actionId: select.action_id, selected: [shirt] }));

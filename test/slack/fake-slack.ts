@@ -26,6 +26,12 @@ export interface Upload {
   channel_id?: string;
   thread_ts?: string;
   completed: boolean;
+  /** Alt text given to files.getUploadURLExternal (as `alt_txt`, documented, or `alt_text`, the SDK's name). */
+  altText?: string;
+  /** Where Slack shared the file (files.info `shares`): set only once it really appears in the thread. */
+  shares?: Record<string, Record<string, { ts: string; thread_ts?: string; channel_name: string }[]>>;
+  /** The file message's text (completeUploadExternal `initial_comment`). */
+  initialComment?: string;
 }
 
 export interface UserFile {
@@ -54,6 +60,16 @@ export class FakeSlack {
   readonly acks = new Map<string, unknown>();
   readonly sockets = new Set<WebSocket>();
   authTestCalls = 0;
+  /**
+   * Things Slack accepts but its documentation advises against, noted for tests to assert none:
+   * more than one primary button in a message, a block_id reused for changed content in
+   * chat.update, `&`, `<` or `>` unescaped in a message's text.
+   */
+  readonly violations: string[] = [];
+  /** Models the public reports: alt text on getUploadURLExternal leaves the completed file unshared. */
+  altTextLeavesUnshared = true;
+  /** Completed uploads are never shared (a workspace where sharing fails): `ok`, and nothing in the thread. */
+  neverShare = false;
   /** What people posted, by channel, for conversations.replies. */
   readonly history = new Map<string, Array<Record<string, unknown> & { ts: string; thread_ts?: string }>>();
   private wss?: WebSocketServer;
@@ -124,9 +140,35 @@ export class FakeSlack {
     return `${this.ts}.000100`;
   }
 
-  /** Uploads that completed into a channel (files.completeUploadExternal), oldest first. */
+  /** Uploads that completed and really appeared in a channel (shared), oldest first. */
   completedUploads(): Upload[] {
-    return [...this.uploads.values()].filter((u) => u.completed);
+    return [...this.uploads.values()].filter((u) => u.completed && u.shares);
+  }
+
+  /**
+   * The messages the bot left in a thread as its members see them: cards (postMessage, however often
+   * updated) and shared files; ephemeral messages are not part of the thread.
+   */
+  threadMessages(channel: string, threadTs: string): { kind: 'card' | 'file'; ts: string }[] {
+    const cards = this.messages.filter((m) => m.method === 'chat.postMessage' && m.channel === channel && m.thread_ts === threadTs).map((m) => ({ kind: 'card' as const, ts: m.ts }));
+    const files = [...this.uploads.values()]
+      .filter((u) => u.shares && u.channel_id === channel && u.thread_ts === threadTs)
+      .map((u) => ({ kind: 'file' as const, ts: Object.values(u.shares!)[0]![channel]![0]!.ts }));
+    return [...cards, ...files].sort((a, b) => Number(a.ts) - Number(b.ts));
+  }
+
+  private noteGuidance(method: string, text: string | undefined, raw: string | undefined, ts?: string): void {
+    const blocks = parseBlocks(raw);
+    const primaries = blocks.flatMap((b) => (b.elements ?? []) as Record<string, any>[]).filter((e) => e.type === 'button' && e.style === 'primary');
+    if (primaries.length > 1) this.violations.push(`${method}: ${primaries.length} primary buttons in one message`);
+    if (text && /&(?!amp;|lt;|gt;)|<|>/.test(text)) this.violations.push(`${method}: unescaped text ${JSON.stringify(text.slice(0, 60))}`);
+    if (method === 'chat.update' && ts) {
+      const previous = this.messages.filter((m) => m.ts === ts).at(-1);
+      for (const b of blocks) {
+        const old = previous?.blocks.find((o) => o.block_id !== undefined && o.block_id === b.block_id);
+        if (old && JSON.stringify(old) !== JSON.stringify(b)) this.violations.push(`chat.update: block_id ${b.block_id} reused for changed content`);
+      }
+    }
   }
 
   // ---- Socket Mode -------------------------------------------------------------------------
@@ -173,6 +215,7 @@ export class FakeSlack {
         const invalid = blockKitProblem(args.blocks);
         if (invalid) return sendJson(res, 200, { ok: false, error: 'invalid_blocks', errors: [invalid] });
         if (!args.text && !args.blocks) return sendJson(res, 200, { ok: false, error: 'no_text' });
+        this.noteGuidance(method, args.text, args.blocks);
         const ts = this.nextTs();
         this.messages.push({ method, channel: args.channel, ts, thread_ts: args.thread_ts, text: args.text ?? '', blocks: parseBlocks(args.blocks) });
         return sendJson(res, 200, { ok: true, channel: args.channel, ts, message: { text: args.text, ts } });
@@ -181,6 +224,7 @@ export class FakeSlack {
         const invalid = blockKitProblem(args.blocks, true);
         if (invalid) return sendJson(res, 200, { ok: false, error: 'invalid_blocks', errors: [invalid] });
         if (!this.messages.some((m) => m.ts === args.ts)) return sendJson(res, 200, { ok: false, error: 'message_not_found' });
+        this.noteGuidance(method, args.text, args.blocks, args.ts);
         this.messages.push({ method, channel: args.channel, ts: args.ts, text: args.text ?? '', blocks: parseBlocks(args.blocks) });
         return sendJson(res, 200, { ok: true, channel: args.channel, ts: args.ts, text: args.text });
       }
@@ -194,7 +238,8 @@ export class FakeSlack {
       case 'files.getUploadURLExternal': {
         const fileId = `F${randomUUID().slice(0, 8).toUpperCase()}`;
         if (!args.filename || !args.length) return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
-        this.uploads.set(fileId, { fileId, filename: args.filename, bytes: Buffer.alloc(0), completed: false });
+        const altText = args.alt_txt ?? args.alt_text;
+        this.uploads.set(fileId, { fileId, filename: args.filename, bytes: Buffer.alloc(0), completed: false, ...(altText ? { altText } : {}) });
         return sendJson(res, 200, { ok: true, upload_url: `${this.server.url}/upload/${fileId}`, file_id: fileId });
       }
       case 'files.completeUploadExternal': {
@@ -202,8 +247,15 @@ export class FakeSlack {
         for (const f of files) {
           const u = this.uploads.get(f.id);
           if (!u || !u.bytes.length) return sendJson(res, 200, { ok: false, error: 'file_not_found' });
-          Object.assign(u, { channel_id: args.channel_id, thread_ts: args.thread_ts, completed: true });
+          Object.assign(u, { channel_id: args.channel_id, thread_ts: args.thread_ts, completed: true, initialComment: args.initial_comment });
+          if (args.initial_comment) this.noteGuidance('files.completeUploadExternal', args.initial_comment, undefined);
+          // Sharing is asynchronous at Slack; here it happens at once, unless alt text got in the way.
+          if (args.channel_id && !this.neverShare && !(u.altText && this.altTextLeavesUnshared)) {
+            const kind = args.channel_id.startsWith('C') ? 'public' : 'private';
+            u.shares = { [kind]: { [args.channel_id]: [{ ts: this.nextTs(), ...(args.thread_ts ? { thread_ts: args.thread_ts } : {}), channel_name: 'design' }] } };
+          }
         }
+        // As documented: ok with the ids and titles; whether the file was shared is files.info's to say.
         return sendJson(res, 200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
       }
       case 'conversations.replies': {
@@ -215,6 +267,8 @@ export class FakeSlack {
         return sendJson(res, 200, { ok: true, messages, has_more: false });
       }
       case 'files.info': {
+        const up = this.uploads.get(args.file);
+        if (up?.completed) return sendJson(res, 200, { ok: true, file: { id: up.fileId, name: up.filename, title: up.filename, shares: up.shares ?? {} } });
         const f = this.files.get(args.file);
         if (!f) return sendJson(res, 200, { ok: false, error: 'file_not_found' });
         return sendJson(res, 200, { ok: true, file: f.meta });

@@ -81,3 +81,40 @@ describe('Slack file downloads', () => {
     expect(await refusal(downloadSlackFile(`${slackish.url}/big`, { token: 'xoxb-t', extraHosts, maxBytes: 1024 }))).toBe('slack.file_too_large');
   });
 });
+
+describe('uploads that really arrive (files.uploadV2 against the loopback Slack)', () => {
+  it('counts an upload only when the file is shared into the thread; retries once, then says so', async () => {
+    const { webApi } = await import('@slack/bolt');
+    const { SlackChatAdapter } = await import('../../src/bots/slack/adapter.js');
+    const { FakeSlack, BOT_TOKEN } = await import('./fake-slack.js');
+    const { getLogger } = await import('../../src/util/logger.js');
+    const fake = await FakeSlack.start();
+    try {
+      const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+      const adapter = new SlackChatAdapter(client, getLogger(), { token: BOT_TOKEN, extraHosts: [], shareChecksMs: [0, 5] });
+      const thread = { platform: 'slack' as const, workspace: 'T', channel: 'C0UPLOAD', thread: fake.nextTs() };
+      const card = await adapter.send(thread, { text: 'Editing…', locale: 'en' });
+      const image = { data: Buffer.from('png-bytes'), filename: 'edited.png', mimeType: 'image/png' as const, alt: 'Edited photo: black & white' };
+
+      await adapter.update(card, { text: 'Done', images: [image], locale: 'en' });
+      const shared = fake.completedUploads();
+      expect(shared).toHaveLength(1);
+      expect(shared[0]).toMatchObject({ thread_ts: thread.thread, initialComment: 'Edited photo: black &amp; white' });
+      expect(shared[0]!.altText).toBeUndefined();
+      // The same picture again (a later edit of the card) is not posted twice.
+      await adapter.update(card, { text: 'Done, continued', images: [image], locale: 'en' });
+      expect(fake.completedUploads()).toHaveLength(1);
+
+      fake.neverShare = true;
+      const other = { ...image, data: Buffer.from('other-bytes') };
+      const refused = await adapter.update(card, { text: 'Done', images: [other], locale: 'en' }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(UserFacingError);
+      expect((refused as UserFacingError).key).toBe('slack.upload_failed');
+      // Tried twice; the card was not edited into "Done" without its photo.
+      expect([...fake.uploads.values()].filter((u) => u.completed && !u.shares)).toHaveLength(2);
+      expect(fake.messages.filter((m) => m.ts === card.id).at(-1)!.text).toBe('Done, continued');
+    } finally {
+      await fake.close();
+    }
+  });
+});

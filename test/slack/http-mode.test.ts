@@ -222,7 +222,9 @@ describe('Slack bot over HTTP (Events API at POST /slack/events)', () => {
     await postEvent(r, eventEnvelope(mentionEvent({ channel: 'C0EPHEM', ts: root, text: 'do something' })));
     await r.bot.idle();
     const eph = fake.messages.find((m) => m.method === 'chat.postEphemeral' && m.channel === 'C0EPHEM');
-    expect(eph).toMatchObject({ user: 'UHUMAN01', thread_ts: root, text: 'Attach a photo & mention me <again>.' });
+    // The fallback text follows the same escaping as the blocks (&, < and > are control characters).
+    expect(eph).toMatchObject({ user: 'UHUMAN01', thread_ts: root, text: 'Attach a photo &amp; mention me &lt;again&gt;.' });
+    expect(fake.violations).toEqual([]);
     expect(eph!.blocks[0].text.text).toBe('Attach a photo &amp; mention me &lt;again&gt;.');
   });
 

@@ -112,7 +112,7 @@ export async function startTestBot(platform: 'discord' | 'slack' | 'feishu', o: 
       ? createDiscordBot(o.env.discord, { maxDownloadBytes: 50 * 1024 * 1024, signatureMaxAgeSeconds: 300 }, logger)
       : platform === 'slack'
         ? createSlackBot(o.env.slack, { signatureMaxAgeSeconds: 300 }, logger)
-        : createFeishuBot(o.env.feishu, { signatureMaxAgeSeconds: 300 }, logger);
+        : createFeishuBot(o.env.feishu, { signatureMaxAgeSeconds: 300, redisUrl: o.env.redisUrl }, logger);
   const running = await runBot(bot, o);
   return {
     bot,

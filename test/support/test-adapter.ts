@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../../src/engine/index.js';
+import { ReplyExpiredError } from '../../src/engine/types.js';
 import type { ActionEvent, Button, ChatAdapter, CommandInvocation, ImageRef, IncomingMessage, MessageRef, Platform, Reply, ReplyContext, ThreadRef, UserRef } from '../../src/engine/types.js';
 
 /** One thing the engine did through the adapter, in order. */
@@ -31,6 +32,10 @@ export interface TestAdapterOptions {
   channel?: string;
   /** Delay added to every send/update (simulates a slow platform). */
   latencyMs?: number;
+  /** Images become messages of their own (as on Slack). */
+  imagesAsMessages?: boolean;
+  /** How long an event's reply context lives (as a Discord interaction token without a bot token). */
+  replyLifeMs?: number;
 }
 
 /** The parts of the engine a platform talks to. */
@@ -57,6 +62,10 @@ export class TestAdapter implements ChatAdapter {
   readonly listeners: ((r: Recorded) => void)[] = [];
   /** The reply context of every send, update and ephemeral reply, in order (what a platform would get). */
   readonly contexts: (ReplyContext | undefined)[] = [];
+  readonly imagesAsMessages: boolean;
+  private readonly replyLife?: number;
+  /** Reply contexts that no longer deliver (as an expired interaction token): by their `at` stamp. */
+  private expiredBefore = 0;
 
   constructor(
     public engine?: EngineLike,
@@ -68,13 +77,38 @@ export class TestAdapter implements ChatAdapter {
     this.defaultUser = opts.user ?? { id: 'U1', name: 'alice' };
     this.workspace = opts.workspace ?? 'W1';
     this.channel = opts.channel ?? 'C1';
+    this.imagesAsMessages = opts.imagesAsMessages ?? false;
+    this.replyLife = opts.replyLifeMs;
     if (engine) this.attach(engine);
+  }
+
+  /** With `replyLifeMs`, every event's context carries when it was given out; the deadline follows. */
+  replyDeadline(ctx?: ReplyContext): number | undefined {
+    if (this.replyLife === undefined || typeof ctx?.at !== 'number') return undefined;
+    return ctx.at + this.replyLife;
+  }
+
+  /** Every reply context given out so far stops delivering (time passed beyond the platform's limit). */
+  expireReplies(): void {
+    this.expiredBefore = this.contextSeq + 1;
+  }
+
+  private checkLive(ctx: ReplyContext | undefined): void {
+    if (this.replyLife !== undefined && typeof ctx?.n === 'number' && ctx.n < this.expiredBefore) throw new ReplyExpiredError();
+  }
+
+  private contextSeq = 0;
+
+  /** A reply context as a platform with limited reply time would hand it over. */
+  replyContext(): ReplyContext | undefined {
+    return this.replyLife === undefined ? undefined : { at: Date.now(), n: ++this.contextSeq };
   }
 
   // ── ChatAdapter ──────────────────────────────────────────────────────────
 
   async send(thread: ThreadRef, reply: Reply, ctx?: ReplyContext): Promise<MessageRef> {
     this.contexts.push(ctx);
+    this.checkLive(ctx);
     if (this.latency) await sleep(this.latency);
     const ref: MessageRef = { platform: this.platform, channel: thread.channel, thread: thread.thread, id: `m${++this.seq}` };
     this.messages.set(ref.id, { ref, thread, reply, edits: [] });
@@ -84,16 +118,20 @@ export class TestAdapter implements ChatAdapter {
 
   async update(message: MessageRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
     this.contexts.push(ctx);
+    this.checkLive(ctx);
     if (this.latency) await sleep(this.latency);
     const m = this.messages.get(message.id);
     if (!m) throw new Error(`update of unknown message ${message.id}`);
-    m.edits.push(reply);
-    m.reply = reply;
+    // What the platform shows: an edit that keeps the images leaves the message's pictures as they were.
+    const shown = reply.keepImages ? { ...reply, images: m.reply.images } : reply;
+    m.edits.push(shown);
+    m.reply = shown;
     this.record({ type: 'update', thread: m.thread, ref: message, reply, at: Date.now() });
   }
 
   async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
     this.contexts.push(ctx);
+    this.checkLive(ctx);
     if (this.latency) await sleep(this.latency);
     this.record({ type: 'ephemeral', thread, user, reply, at: Date.now() });
   }
@@ -145,13 +183,13 @@ export class TestAdapter implements ChatAdapter {
   /** Posts a message as a user would; resolves when the engine has handled it (jobs may still run). */
   async post(o: Parameters<TestAdapter['makeMessage']>[0] & { ctx?: ReplyContext }): Promise<IncomingMessage> {
     const msg = this.makeMessage(o);
-    await this.requireEngine().deliver({ kind: 'message', message: msg }, o.ctx);
+    await this.requireEngine().deliver({ kind: 'message', message: msg }, o.ctx ?? this.replyContext());
     return msg;
   }
 
   async command(name: CommandInvocation['name'], o: Parameters<TestAdapter['makeMessage']>[0] & { options?: CommandInvocation['options']; ctx?: ReplyContext } = {}): Promise<void> {
     const command: CommandInvocation = { ...this.makeMessage(o), name, options: o.options };
-    await this.requireEngine().deliver({ kind: 'command', command }, o.ctx);
+    await this.requireEngine().deliver({ kind: 'command', command }, o.ctx ?? this.replyContext());
   }
 
   /** Every button currently shown in a thread, newest message first. */
@@ -160,7 +198,8 @@ export class TestAdapter implements ChatAdapter {
     const out: { button: Button; message: TestMessage }[] = [];
     for (const m of [...this.messages.values()].reverse()) {
       if (key !== undefined && m.thread.thread !== key) continue;
-      for (const row of m.reply.buttons ?? []) for (const b of row) out.push({ button: b, message: m });
+      // A disabled button (what a click chose) cannot be pressed, as on the platforms.
+      for (const row of m.reply.buttons ?? []) for (const b of row) if (!b.disabled) out.push({ button: b, message: m });
     }
     return out;
   }
@@ -176,6 +215,11 @@ export class TestAdapter implements ChatAdapter {
     return first ? (first.message.reply.buttons ?? []).flat() : [];
   }
 
+  /** How many messages a thread holds (sent ones; edits change a message, ephemeral replies are not in the thread). */
+  messageCount(thread?: ThreadRef | string): number {
+    return this.threadMessages(thread).length;
+  }
+
   async clickId(actionId: string, o: { thread?: ThreadRef | string; user?: UserRef; message?: MessageRef; values?: string[]; eventId?: string; locale?: string; ctx?: ReplyContext } = {}): Promise<ActionEvent> {
     const thread = typeof o.thread === 'string' ? this.thread(o.thread) : (o.thread ?? this.thread());
     const action: ActionEvent = {
@@ -188,7 +232,7 @@ export class TestAdapter implements ChatAdapter {
       values: o.values,
       message: o.message,
     };
-    await this.requireEngine().deliver({ kind: 'action', action }, o.ctx);
+    await this.requireEngine().deliver({ kind: 'action', action }, o.ctx ?? this.replyContext());
     return action;
   }
 

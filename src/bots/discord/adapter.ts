@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { APIMessage } from 'discord.js';
-import type { ChatAdapter, ImageRef, MessageRef, Reply, ReplyContext, ThreadRef, UserRef } from '../../engine/types.js';
+import { ReplyExpiredError, type ChatAdapter, type ImageRef, type MessageRef, type Reply, type ReplyContext, type ThreadRef, type UserRef } from '../../engine/types.js';
 import { getLogger } from '../../util/logger.js';
 import { downloadAttachment } from './attachments.js';
-import { loggableError, tokenLive, type DiscordMessenger, type InteractionToken } from './messenger.js';
+import { isExpiredToken, isNotOurs, loggableError, tokenLive, type DiscordMessenger, type InteractionToken } from './messenger.js';
 import { renderReply } from './render.js';
 
 /**
@@ -50,6 +50,10 @@ interface InteractionState {
 export class DiscordAdapter implements ChatAdapter {
   readonly platform = 'discord' as const;
   private readonly states = new LRUCache<string, InteractionState>({ max: 5000 });
+  /** Interaction responses (webhook messages): only their interaction's token edits them. */
+  private readonly webhookMessages = new LRUCache<string, true>({ max: 5000 });
+  /** A webhook message whose token expired → the channel message that carries its later replies. */
+  private readonly lateMessages = new LRUCache<string, { channel: string; id: string }>({ max: 5000 });
 
   constructor(
     private readonly messenger: DiscordMessenger,
@@ -73,6 +77,16 @@ export class DiscordAdapter implements ChatAdapter {
     return s;
   }
 
+  /**
+   * Without a bot token the interaction token is the only way to answer, for 15 minutes: the engine
+   * warns before a job that may run longer and offers Retrieve. With one, late replies go out as
+   * channel messages, so there is no deadline.
+   */
+  replyDeadline(ctx?: ReplyContext): number | undefined {
+    const i = interactionOf(ctx);
+    return i && !this.messenger.botAuth ? i.token.expiresAt : undefined;
+  }
+
   async send(thread: ThreadRef, reply: Reply, ctx?: ReplyContext): Promise<MessageRef> {
     const i = interactionOf(ctx);
     const state = i && this.state(i);
@@ -90,12 +104,15 @@ export class DiscordAdapter implements ChatAdapter {
     const rendered = renderReply(reply, { uploadLimit: this.uploadLimit(thread), ephemeral });
     let msg: APIMessage;
     if (i && tokenLive(i.token) && (ephemeral || !this.messenger.botAuth)) {
-      msg = await this.messenger.followUp(i.token, rendered);
+      msg = await this.messenger.followUp(i.token, rendered).catch((err: unknown) => {
+        throw isExpiredToken(err) ? new ReplyExpiredError('discord: the interaction token expired') : err;
+      });
       this.messenger.rememberEditable(msg.id, i.token, msg.id);
+      this.webhookMessages.set(msg.id, true);
     } else if (this.messenger.botAuth) {
       msg = await this.messenger.postInThread(thread, { ...rendered, body: { ...rendered.body, flags: undefined } });
     } else {
-      throw new Error('discord: cannot post (the interaction token expired and no bot token is configured)');
+      throw new ReplyExpiredError('discord: cannot post (the interaction token expired and no bot token is configured)');
     }
     this.messenger.rememberThreadOf(msg.id, thread);
     return { platform: 'discord', channel: msg.channel_id, thread: thread.thread, id: msg.id };
@@ -112,27 +129,57 @@ export class DiscordAdapter implements ChatAdapter {
       msg = await this.messenger.followUp(i.token, rendered);
       this.messenger.rememberEditable(msg.id, i.token, msg.id);
     } else {
+      // Ephemerality was set by the deferred response; Edit Webhook Message takes no such flag.
+      delete rendered.body.flags;
       msg = await this.messenger.editWebhookMessage(i.token, '@original', rendered);
       this.messenger.rememberEditable(msg.id, i.token, '@original');
       if (i.threadOnFill && !ephemeral) await this.openThread(i.threadOnFill, msg.id);
     }
+    this.webhookMessages.set(msg.id, true);
     this.messenger.rememberThreadOf(msg.id, thread);
     return { platform: 'discord', channel: msg.channel_id, thread: thread.thread, id: msg.id };
   }
 
+  /**
+   * Edits a message: with the interaction token that can (the click's, or the command's), else with
+   * the bot token. An interaction response whose token has expired cannot be edited any more: with
+   * a bot token its later replies (a late result) go into a channel message of their own, which
+   * later edits follow; without one the engine is told (ReplyExpiredError) and offers Retrieve.
+   */
   async update(message: MessageRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
     const i = interactionOf(ctx);
     if (i) await this.state(i).filled;
     const rendered = renderReply(reply, { uploadLimit: this.messenger.uploadLimit(message.thread) });
     delete rendered.body.flags; // flags other than suppress-embeds cannot change on edit
+    const late = this.lateMessages.get(message.id);
+    if (late) {
+      await this.messenger.editMessage(late.channel, late.id, rendered);
+      return;
+    }
     const viaToken = this.messenger.editableWith(message.id);
     if (viaToken) {
-      await this.messenger.editWebhookMessage(viaToken.token, viaToken.target, rendered);
-    } else if (this.messenger.botAuth) {
-      await this.messenger.editMessage(message.channel, message.id, rendered);
-    } else {
-      throw new Error('discord: cannot edit (the interaction token expired and no bot token is configured)');
+      try {
+        await this.messenger.editWebhookMessage(viaToken.token, viaToken.target, rendered);
+        return;
+      } catch (err) {
+        if (!isExpiredToken(err)) throw err;
+      }
     }
+    if (!this.messenger.botAuth) throw new ReplyExpiredError('discord: cannot edit (the interaction token expired and no bot token is configured)');
+    if (!this.webhookMessages.has(message.id)) {
+      // The bot's own channel message (a session started by a mention): the bot token edits it.
+      try {
+        await this.messenger.editMessage(message.channel, message.id, rendered);
+        return;
+      } catch (err) {
+        if (!isNotOurs(err)) throw err;
+      }
+    }
+    // Late: the interaction response is out of reach; the reply becomes a channel message.
+    const thread = this.messenger.threadOf(message.id) ?? { platform: 'discord' as const, workspace: '', channel: message.channel, thread: message.thread };
+    const posted = await this.messenger.postInThread(thread, rendered);
+    this.lateMessages.set(message.id, { channel: posted.channel_id, id: posted.id });
+    getLogger().info({ message: message.id }, 'discord: interaction token expired; the reply went out as a channel message');
   }
 
   async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply, ctx?: ReplyContext): Promise<void> {

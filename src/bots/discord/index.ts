@@ -11,7 +11,7 @@ import { inviteUrl } from './commands.js';
 import { attachGatewayHandlers, createGatewayClient } from './gateway.js';
 import { INTERACTIONS_PATH, registerInteractionsRoute } from './http-mode.js';
 import { InteractionHandler } from './interactions.js';
-import { DiscordMessenger, loggableError } from './messenger.js';
+import { DiscordMessenger, discordApiBase, loggableError } from './messenger.js';
 import { discordPublicKey } from './verify.js';
 
 export { commandDefinitions, inviteUrl, BOT_PERMISSIONS } from './commands.js';
@@ -27,7 +27,8 @@ export interface DiscordBot extends Bot {
  * route is registered at once and the gateway logs in (and retries) in the background.
  */
 export function createDiscordBot(settings: EnvSettings['discord'], opts: { maxDownloadBytes: number; signatureMaxAgeSeconds: number }, logger: Logger): DiscordBot {
-  const { token, appId, publicKey, apiUrl } = settings;
+  const { token, appId, publicKey } = settings;
+  const apiUrl = discordApiBase(settings.apiUrl);
   const httpMode = Boolean(publicKey && appId);
   const stopping = new AbortController();
   let client: Client | undefined = token ? createGatewayClient(apiUrl) : undefined;

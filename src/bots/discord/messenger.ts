@@ -23,6 +23,29 @@ export function tokenLive(t: InteractionToken | undefined, now = Date.now()): t 
 }
 
 /**
+ * DISCORD_API_URL as @discordjs/rest wants it: the base without the version (it appends `/v10`
+ * itself). Given with `/v10` (as Discord's docs write the base URL), the suffix is dropped, so the
+ * bot never calls `/api/v10/v10/…`.
+ */
+export function discordApiBase(apiUrl: string | undefined): string | undefined {
+  const raw = apiUrl?.trim();
+  if (!raw) return undefined;
+  return raw.replace(/\/+$/, '').replace(/\/v\d+$/i, '');
+}
+
+/** Discord refuses a bot-token edit of a message it did not author (an interaction response, say). */
+export function isNotOurs(err: unknown): boolean {
+  return discordCode(err) === CANNOT_EDIT_OTHERS || discordCode(err) === UNKNOWN_MESSAGE;
+}
+
+/** Discord's answer to a webhook call with an interaction token it no longer honours. */
+export function isExpiredToken(err: unknown): boolean {
+  const code = discordCode(err);
+  const status = (err as { status?: unknown } | null)?.status;
+  return code === INVALID_WEBHOOK_TOKEN || code === UNKNOWN_WEBHOOK || status === 401;
+}
+
+/**
  * What may be logged about a failed Discord call: never the request body (photos) or the URL,
  * which carries the interaction token.
  */
@@ -34,7 +57,11 @@ export function loggableError(err: unknown): Record<string, unknown> {
 
 /** Discord JSON error codes we react to. */
 const UNKNOWN_CHANNEL = 10003;
+const UNKNOWN_WEBHOOK = 10015;
 const MISSING_ACCESS = 50001;
+const INVALID_WEBHOOK_TOKEN = 50027;
+const CANNOT_EDIT_OTHERS = 50005;
+const UNKNOWN_MESSAGE = 10008;
 
 function discordCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;

@@ -4,6 +4,7 @@ import { REST, Routes } from 'discord.js';
 import { readEnv, type EnvSettings } from '../../config/env.js';
 import { resolveLocale, t } from '../../i18n/index.js';
 import { commandDefinitions, inviteUrl } from './commands.js';
+import { discordApiBase } from './messenger.js';
 
 export interface RegisterResult {
   scope: 'global' | 'guild';
@@ -17,11 +18,14 @@ export interface RegisterResult {
  * where changes show at once (handy while developing).
  */
 export async function registerCommands(opts: { env: EnvSettings; guildId?: string }): Promise<RegisterResult> {
-  const { token, appId, apiUrl } = opts.env.discord;
+  const { token, appId } = opts.env.discord;
+  const apiUrl = discordApiBase(opts.env.discord.apiUrl);
   if (!token || !appId) throw new Error('missing DISCORD_TOKEN or DISCORD_APP_ID');
   const rest = new REST({ version: '10', ...(apiUrl ? { api: apiUrl } : {}) }).setToken(token);
   const route = opts.guildId ? Routes.applicationGuildCommands(appId, opts.guildId) : Routes.applicationCommands(appId);
-  const created = (await rest.put(route, { body: commandDefinitions() })) as { id: string; name: string; type: number }[];
+  // `contexts` and `integration_types` are for global commands only; a guild's commands go without them.
+  const body = opts.guildId ? commandDefinitions().map(({ contexts: _c, integration_types: _i, ...rest }) => rest) : commandDefinitions();
+  const created = (await rest.put(route, { body })) as { id: string; name: string; type: number }[];
   return {
     scope: opts.guildId ? 'guild' : 'global',
     ...(opts.guildId ? { guildId: opts.guildId } : {}),

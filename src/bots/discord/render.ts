@@ -33,7 +33,8 @@ export interface RenderedMessage {
     content: string;
     embeds: APIEmbed[];
     components: APIActionRowComponent<APIComponentInMessageActionRow>[];
-    attachments: { id: number; filename: string; description?: string }[];
+    /** Absent on an edit that keeps the message's attachments as they are. */
+    attachments?: { id: number; filename: string; description?: string }[];
     allowed_mentions: { parse: [] };
     flags?: number;
   };
@@ -83,7 +84,7 @@ export function renderReply(reply: Reply, opts: { uploadLimit: number; ephemeral
   const attachments: RenderedMessage['body']['attachments'] = [];
   let dropped = 0;
   let total = 0;
-  for (const image of reply.images ?? []) {
+  for (const image of reply.keepImages ? [] : (reply.images ?? [])) {
     if (files.length >= LIMITS.attachmentsPerMessage || total + image.data.length > opts.uploadLimit) {
       dropped++;
       lines.push(
@@ -113,6 +114,7 @@ export function renderReply(reply: Reply, opts: { uploadLimit: number; ephemeral
       style: STYLE[b.style ?? 'secondary'],
       label: cut(b.label, LIMITS.buttonLabel),
       custom_id: b.id.slice(0, LIMITS.customId),
+      ...(b.disabled ? { disabled: true } : {}),
     }));
     if (buttons.length) components.push({ type: ComponentType.ActionRow, components: buttons });
   }
@@ -142,7 +144,8 @@ export function renderReply(reply: Reply, opts: { uploadLimit: number; ephemeral
     content: cut(lines.filter(Boolean).join('\n'), LIMITS.content),
     embeds,
     components,
-    attachments,
+    // Leaving `attachments` out of an edit keeps the ones the message has.
+    ...(reply.keepImages ? {} : { attachments }),
     allowed_mentions: { parse: [] },
   };
   if (opts.ephemeral) body.flags = MessageFlags.Ephemeral;

@@ -4,11 +4,11 @@ import type { ReadStream } from 'node:fs';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { LRUCache } from 'lru-cache';
 import pRetry, { AbortError } from 'p-retry';
-import type { ChatAdapter, ImageRef, MessageRef, Reply, ThreadRef, UserRef } from '../../engine/types.js';
+import type { ChatAdapter, ImageRef, MessageRef, Reply, ReplyContext, ThreadRef, UserRef } from '../../engine/types.js';
 import { UserFacingError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { renderCard, renderEphemeralCard } from './card.js';
-import { ChatQueues } from './chat-queue.js';
+import { ChatQueues, WindowLimiter, type SendLimiter } from './chat-queue.js';
 import { parseReceiveEvent } from './parse.js';
 
 /** im.image.create refuses images over 10 MB. */
@@ -34,13 +34,30 @@ function httpStatus(err: unknown): number | undefined {
   return (err as { response?: { status?: number } })?.response?.status;
 }
 
-/** Network errors, 429, 5xx and Feishu's rate-limit code are worth a retry; anything else is not. */
+/** Feishu's rate-limit codes: the API's (99991400) and the group's 5 messages per second (230020). */
+const RATE_LIMITED = new Set([99991400, 230020]);
+
+/** Network errors, 429, 5xx and Feishu's rate-limit codes are worth a retry; anything else is not. */
 function isTransient(err: unknown): boolean {
-  if (err instanceof FeishuApiError) return err.code === 99991400;
+  if (err instanceof FeishuApiError) return err.code !== undefined && RATE_LIMITED.has(err.code);
   if (err instanceof UserFacingError) return false;
   const status = httpStatus(err);
   if (status === undefined) return true;
-  return status === 429 || status >= 500 || errorCode(err) === 99991400;
+  const code = errorCode(err);
+  return status === 429 || status >= 500 || (code !== undefined && RATE_LIMITED.has(code));
+}
+
+/**
+ * The reply context of a Feishu message event: the message that addressed the bot, which the answer
+ * quotes (the session's thread is its chain's root, often the photo posted before it).
+ */
+export interface FeishuReplyContext {
+  feishu: { replyTo: string };
+}
+
+function replyTarget(ctx: ReplyContext | undefined): string | undefined {
+  const target = (ctx as FeishuReplyContext | undefined)?.feishu?.replyTo;
+  return typeof target === 'string' && FEISHU_MESSAGE_ID.test(target) ? target : undefined;
 }
 
 export class FeishuApiError extends Error {
@@ -128,9 +145,13 @@ export class FeishuAdapter implements ChatAdapter {
   constructor(
     private readonly client: lark.Client,
     private readonly logger: Logger,
-    opts: { perChatPerSecond?: number } = {},
+    private readonly opts: { limiter?: SendLimiter; appId?: string } = {},
   ) {
-    this.queues = new ChatQueues(opts.perChatPerSecond ?? 5);
+    this.queues = new ChatQueues(opts.limiter ?? new WindowLimiter());
+  }
+
+  close(): Promise<void> {
+    return this.queues.close();
   }
 
   uploadLimit(): number {
@@ -145,16 +166,19 @@ export class FeishuAdapter implements ChatAdapter {
     this.messageThreads.set(messageId, thread);
   }
 
-  async send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
+  async send(thread: ThreadRef, reply: Reply, ctx?: ReplyContext): Promise<MessageRef> {
     const card = renderCard(reply, await this.uploadImages(reply));
     const content = JSON.stringify(card);
     // One uuid for every attempt: Feishu drops a repeated uuid, so a retry never posts twice.
     const uuid = crypto.randomUUID();
+    // The answer quotes the message that asked (an @-mention replying to a photo), else the thread's root.
+    const target = replyTarget(ctx) ?? thread.thread;
     const messageId = await this.queues.run(thread.channel, () =>
-      this.withRetry('reply', async () => {
+      // Every attempt is a send in the group's window (a refused one counted too).
+      this.withRetry('reply', () => this.queues.paced(thread.channel, async () => {
         try {
           const body = (await this.client.im.message.reply({
-            path: { message_id: messageIdSegment(thread.thread, 'reply') },
+            path: { message_id: messageIdSegment(target, 'reply') },
             data: { msg_type: 'interactive', content, reply_in_thread: this.topicThreads.get(thread.thread) ?? false, uuid },
           })) as OpenApiBody;
           return String(checked('reply', body).message_id ?? '');
@@ -168,7 +192,7 @@ export class FeishuAdapter implements ChatAdapter {
           })) as OpenApiBody;
           return String(checked('create', body).message_id ?? '');
         }
-      }),
+      })),
     );
     if (!messageId) throw new FeishuApiError('reply', undefined, 'no message_id in the answer');
     this.messageThreads.set(messageId, thread);
@@ -202,24 +226,24 @@ export class FeishuAdapter implements ChatAdapter {
    * private anyway, nor in topic groups) and take card JSON 1.0: text only. Elsewhere, or when
    * Feishu refuses, the reply goes into the chain like any other.
    */
-  async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply): Promise<void> {
+  async sendEphemeral(thread: ThreadRef, user: UserRef, reply: Reply, ctx?: ReplyContext): Promise<void> {
     const plainReply = !reply.images?.length && !reply.buttons?.length && !reply.select;
     if (this.chatTypes.get(thread.channel) === 'group' && !this.topicThreads.get(thread.thread) && plainReply && user.id) {
       try {
-        await this.queues.run(thread.channel, async () => {
+        await this.queues.run(thread.channel, () => this.queues.paced(thread.channel, async () => {
           const body = (await this.client.request({
             method: 'POST',
             url: '/open-apis/ephemeral/v1/send',
             data: { chat_id: thread.channel, open_id: user.id, msg_type: 'interactive', card: renderEphemeralCard(reply) },
           })) as OpenApiBody;
           checked('ephemeral', body);
-        });
+        }));
         return;
       } catch (err) {
         this.logger.info({ code: errorCode(err) ?? (err as FeishuApiError).code }, 'feishu ephemeral card refused; replying in the chain');
       }
     }
-    await this.send(thread, reply);
+    await this.send(thread, reply, ctx);
   }
 
   rememberChatType(chatId: string, chatType: string): void {
@@ -273,6 +297,24 @@ export class FeishuAdapter implements ChatAdapter {
     }
   }
 
+  /**
+   * Whether a message is one of the bot's own (a user replying to it addresses the bot): known for
+   * the cards sent from this process, otherwise asked of Feishu (sender_type "app", this app's id).
+   */
+  async isOwnMessage(messageId: string): Promise<boolean> {
+    if (this.messageThreads.has(messageId)) return true;
+    if (!FEISHU_MESSAGE_ID.test(messageId)) return false;
+    try {
+      const body = (await this.client.im.message.get({ path: { message_id: messageIdSegment(messageId, 'get') } })) as OpenApiBody;
+      const items = checked('get', body).items;
+      const sender = (Array.isArray(items) ? (items[0] as { sender?: { id?: string; sender_type?: string } } | undefined) : undefined)?.sender;
+      return sender?.sender_type === 'app' && (!this.opts.appId || !sender.id || sender.id === this.opts.appId);
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'feishu message lookup failed; not treating it as the bot\'s');
+      return false;
+    }
+  }
+
   /** Which thread a message belongs to: remembered for our cards, otherwise asked of Feishu. */
   async threadOfMessage(messageId: string, chatId: string, workspace: string): Promise<ThreadRef> {
     const known = this.messageThreads.get(messageId);
@@ -320,8 +362,9 @@ export class FeishuAdapter implements ChatAdapter {
         }
       },
       {
-        retries: 2,
-        minTimeout: 300,
+        // A group's send limit is per second: back off past it (0.5 s, 1 s, 2 s).
+        retries: 3,
+        minTimeout: 500,
         maxTimeout: 2000,
         onFailedAttempt: (e) => this.logger.warn({ operation, attempt: e.attemptNumber, status: httpStatus(e) }, 'feishu call failed; retrying'),
       },

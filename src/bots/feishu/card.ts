@@ -70,6 +70,8 @@ function renderButton(button: Button, name: string, selectId?: string): CardElem
     type: buttonType(button.style),
     behaviors: [{ type: 'callback', value }],
   };
+  // What a click chose stays on the card, greyed out.
+  if (button.disabled) el.disabled = true;
   if (selectId) el.form_action_type = 'submit';
   return el;
 }

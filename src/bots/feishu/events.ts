@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { ActionEvent, Deliver, ImageRef, IncomingMessage, ThreadQuery, ThreadRef } from '../../engine/types.js';
 import { detectTextLocale, t, type Locale } from '../../i18n/index.js';
 import type { Logger } from '../../util/logger.js';
-import type { FeishuAdapter } from './adapter.js';
+import type { FeishuAdapter, FeishuReplyContext } from './adapter.js';
 import { parseCardAction, parseReceiveEvent, type BotIdentity } from './parse.js';
 
 const IDENTITY_RETRY_MS = 60_000;
@@ -79,9 +79,12 @@ export class FeishuEventRouter {
     const thread: ThreadRef = { platform: 'feishu', workspace: m.tenantKey, channel: m.chatId, thread: m.rootId ?? m.messageId };
     if (m.topicId) this.opts.adapter.rememberTopic(thread.thread);
     this.opts.adapter.rememberChatType(m.chatId, m.chatType);
-    const addressed = m.chatType === 'p2p' || m.mentionsBot || m.imageKeys.length > 0;
-    // Group chatter that neither names the bot nor continues a reply chain is none of our business.
-    if (!addressed && !m.rootId) return;
+    // Only messages addressed to the bot are answered: a direct chat, an @-mention, a reply to one of
+    // the bot's cards, or a message in a reply chain where the bot is editing. With the optional
+    // "read all group messages" scope Feishu also delivers everything else: a photo posted in a group
+    // without @bot is somebody else's conversation.
+    const direct = m.chatType === 'p2p' || m.mentionsBot;
+    if (!direct && !m.rootId && !m.parentId) return;
 
     const adapter = this.opts.adapter;
     const images: ImageRef[] = m.imageKeys.map((key) => imageOf(m.messageId, key));
@@ -96,16 +99,19 @@ export class FeishuEventRouter {
       otherFiles: m.otherFiles.length ? m.otherFiles : undefined,
       receivedAt: m.createTime ?? Date.now(),
     };
+    // The answer quotes the message that asked, not the root of its chain (often the photo before it).
+    const replyTo = { feishu: { replyTo: m.messageId } } satisfies FeishuReplyContext;
     const { deliver, threads } = this.opts;
     this.background(async () => {
       const active = await threads.isActive(thread);
-      if (!addressed && !active) return;
+      const addressed = direct || active || (m.parentId !== undefined && (await adapter.isOwnMessage(m.parentId)));
+      if (!addressed) return;
       // "@bot make it brighter" as a reply to a photo outside any session: that photo is meant.
       if (!active && images.length === 0 && m.parentId && m.text) {
         const parentId = m.parentId;
         for (const key of await adapter.imagesOfMessage(parentId)) images.push(imageOf(parentId, key));
       }
-      await deliver({ kind: 'message', message });
+      await deliver({ kind: 'message', message }, replyTo);
     });
   }
 

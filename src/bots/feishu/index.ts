@@ -6,6 +6,7 @@ import type { Logger } from '../../util/logger.js';
 import type { Bot } from '../types.js';
 import { FeishuAdapter } from './adapter.js';
 import { createLarkClient, isLarkDomain, resolveFeishuDomain, sdkLogger, TokenCache } from './client.js';
+import { RedisWindowLimiter, WindowLimiter } from './chat-queue.js';
 import { FeishuEventRouter } from './events.js';
 import { createWebhookHandler } from './webhook.js';
 
@@ -19,13 +20,15 @@ export { resolveFeishuDomain } from './client.js';
  * FEISHU_MODE=webhook, POST /feishu/events and /feishu/card on the shared HTTP server, every
  * request proven by signature and token before the SDK's dispatcher sees it.
  */
-export function createFeishuBot(settings: EnvSettings['feishu'], opts: { signatureMaxAgeSeconds: number }, parentLogger: Logger): Bot {
+export function createFeishuBot(settings: EnvSettings['feishu'], opts: { signatureMaxAgeSeconds: number; redisUrl?: string }, parentLogger: Logger): Bot {
   const logger = parentLogger.child({ bot: 'feishu' });
   const { appId, appSecret, encryptKey, verificationToken, mode } = settings;
   if (!appId || !appSecret) throw new Error(t('en', 'feishu.not_configured'));
   const domain = resolveFeishuDomain(settings.domain);
   const client = createLarkClient({ appId, appSecret, domain, logger });
-  const adapter = new FeishuAdapter(client, logger);
+  // The group send window (5 per second, shared by every bot in a group) is shared by every instance through Redis.
+  const limiter = opts.redisUrl ? new RedisWindowLimiter(opts.redisUrl, logger) : new WindowLimiter();
+  const adapter = new FeishuAdapter(client, logger, { limiter, appId });
   let router: FeishuEventRouter | undefined;
   let ws: lark.WSClient | undefined;
   let wsFailed = false;
@@ -93,6 +96,7 @@ export function createFeishuBot(settings: EnvSettings['feishu'], opts: { signatu
     async stop() {
       router?.stop();
       ws?.close({ force: true });
+      await adapter.close();
     },
     async health(): Promise<HealthStatus> {
       if (mode === 'webhook') {

@@ -1,25 +1,45 @@
+import crypto from 'node:crypto';
 import type { webApi } from '@slack/bolt';
+import { LRUCache } from 'lru-cache';
 import type { ChatAdapter, ImageRef, MessageRef, Reply, ReplyImage, ThreadRef, UserRef } from '../../engine/types.js';
 import { UserFacingError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { renderReply } from './blocks.js';
+import { escapeMrkdwn, renderReply } from './blocks.js';
 import { downloadSlackFile, MAX_DOWNLOAD_BYTES } from './files.js';
 
 /** Slack accepts files up to 1 GB; a practical cap keeps uploads quick and memory bounded. */
 export const SLACK_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
 
+/** How long to wait for Slack to share a completed upload (it does so asynchronously), in ms between looks. */
+const SHARE_CHECKS_MS = [0, 300, 700, 1500, 2500];
+
+/** The `shares` of a Slack file object: channel id → the messages that carry it. */
+type Shares = Record<string, Record<string, { ts?: string; thread_ts?: string }[]>>;
+
+/** Whether a file's shares include the thread (a reply in it, or its root message). */
+export function sharedInThread(shares: Shares | undefined, channel: string, threadTs: string): boolean {
+  for (const kind of Object.values(shares ?? {})) {
+    for (const share of kind[channel] ?? []) if (share.thread_ts === threadTs || share.ts === threadTs) return true;
+  }
+  return false;
+}
+
 /**
  * Renders engine replies into a Slack thread: Block Kit cards via chat.postMessage / chat.update,
- * images via files.uploadV2 into the same thread, one-user messages via chat.postEphemeral.
+ * images as files shared into the same thread (a Slack message cannot gain a file by editing, so
+ * an image is a message of its own), one-user messages via chat.postEphemeral.
  */
 export class SlackChatAdapter implements ChatAdapter {
   readonly platform = 'slack' as const;
+  readonly imagesAsMessages = true;
+  /** Images already shared for a card (by its ts), so an edit does not post the same picture twice. */
+  private readonly posted = new LRUCache<string, Set<string>>({ max: 5000 });
 
   constructor(
     private readonly client: webApi.WebClient,
     private readonly logger: Logger,
     /** The bot token (file downloads need it) and hosts trusted besides Slack's (a loopback API base in tests). */
-    private readonly files: { token: string; extraHosts: readonly string[]; maxBytes?: number },
+    private readonly files: { token: string; extraHosts: readonly string[]; maxBytes?: number; shareChecksMs?: readonly number[] },
   ) {}
 
   async download(image: ImageRef, signal?: AbortSignal): Promise<Buffer> {
@@ -32,7 +52,7 @@ export class SlackChatAdapter implements ChatAdapter {
   }
 
   async send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
-    await this.uploadImages(thread.channel, thread.thread, reply.images);
+    const shared = await this.uploadImages(thread.channel, thread.thread, reply.keepImages ? undefined : reply.images);
     const { text, blocks } = renderReply(reply);
     const res = await this.client.chat.postMessage({
       channel: thread.channel,
@@ -43,12 +63,18 @@ export class SlackChatAdapter implements ChatAdapter {
       unfurl_links: false,
       unfurl_media: false,
     });
-    return { platform: 'slack', channel: String(res.channel ?? thread.channel), thread: thread.thread, id: String(res.ts) };
+    const ts = String(res.ts);
+    if (shared.length) this.posted.set(ts, new Set(shared));
+    return { platform: 'slack', channel: String(res.channel ?? thread.channel), thread: thread.thread, id: ts };
   }
 
   async update(message: MessageRef, reply: Reply): Promise<void> {
-    // A Slack message cannot gain files by editing: new images go into the thread, the card is edited.
-    await this.uploadImages(message.channel, message.thread, reply.images);
+    // A Slack message cannot gain files by editing: new images are shared into the thread first
+    // (so "done" never shows without its photo), then the card is edited.
+    const already = this.posted.get(message.id) ?? new Set<string>();
+    const fresh = reply.keepImages ? [] : (reply.images ?? []).filter((i) => !already.has(hashOf(i)));
+    const shared = await this.uploadImages(message.channel, message.thread, fresh);
+    if (shared.length) this.posted.set(message.id, new Set([...already, ...shared]));
     const { text, blocks } = renderReply(reply);
     await this.client.chat.update({ channel: message.channel, ts: message.id, text: text.trim() ? text : imageFallback(reply), blocks });
   }
@@ -63,27 +89,65 @@ export class SlackChatAdapter implements ChatAdapter {
     return SLACK_UPLOAD_LIMIT_BYTES;
   }
 
-  private async uploadImages(channel: string, threadTs: string, images: ReplyImage[] | undefined): Promise<void> {
+  /** Shares each image into the thread and checks it arrived; returns their hashes. */
+  private async uploadImages(channel: string, threadTs: string, images: ReplyImage[] | undefined): Promise<string[]> {
+    const hashes: string[] = [];
     for (const image of images ?? []) {
+      let shared = false;
+      // A completed upload is not always a shared one: try once more before telling the user.
+      for (let attempt = 1; attempt <= 2 && !shared; attempt++) shared = await this.uploadOnce(channel, threadTs, image, attempt);
+      if (!shared) throw new UserFacingError('slack.upload_failed');
+      hashes.push(hashOf(image));
+    }
+    return hashes;
+  }
+
+  /**
+   * One external upload (files.uploadV2: getUploadURLExternal, the bytes, completeUploadExternal).
+   * No alt text on getUploadURLExternal: Slack documents `alt_txt` while the SDK sends `alt_text`,
+   * and alt text there has been reported to leave a completed file unshared. The description goes
+   * into the file message's text instead. `completeUploadExternal` answers `ok` before the file is
+   * shared, so the file's `shares` (files.info) must name the thread before it counts as delivered.
+   */
+  private async uploadOnce(channel: string, threadTs: string, image: ReplyImage, attempt: number): Promise<boolean> {
+    let fileId: string | undefined;
+    try {
+      const res = (await this.client.filesUploadV2({
+        channel_id: channel,
+        thread_ts: threadTs,
+        file: image.data,
+        filename: image.filename,
+        title: image.filename,
+        initial_comment: escapeMrkdwn(image.alt.slice(0, 1000)),
+      })) as { files?: { files?: { id?: string; shares?: Shares }[] }[] };
+      const file = res.files?.[0]?.files?.[0];
+      fileId = file?.id;
+      if (file && sharedInThread(file.shares, channel, threadTs)) return true;
+    } catch (err) {
+      this.logger.warn({ err: errorSummary(err), filename: image.filename, attempt }, 'slack upload failed');
+      throw new UserFacingError('slack.upload_failed', {}, { cause: err });
+    }
+    if (!fileId) return false;
+    for (const wait of this.files.shareChecksMs ?? SHARE_CHECKS_MS) {
+      if (wait) await new Promise((r) => setTimeout(r, wait));
       try {
-        await this.client.filesUploadV2({
-          channel_id: channel,
-          thread_ts: threadTs,
-          file: image.data,
-          filename: image.filename,
-          title: image.filename,
-          alt_text: image.alt.slice(0, 1000),
-        });
+        const info = (await this.client.files.info({ file: fileId })) as { file?: { shares?: Shares } };
+        if (sharedInThread(info.file?.shares, channel, threadTs)) return true;
       } catch (err) {
-        this.logger.warn({ err: errorSummary(err), filename: image.filename }, 'slack upload failed');
-        throw new UserFacingError('slack.upload_failed', {}, { cause: err });
+        this.logger.warn({ err: errorSummary(err), file: fileId }, 'slack files.info failed while checking an upload');
       }
     }
+    this.logger.warn({ file: fileId, filename: image.filename, attempt }, 'slack completed the upload but did not share it into the thread');
+    return false;
   }
 }
 
+function hashOf(image: ReplyImage): string {
+  return crypto.createHash('sha256').update(image.data).digest('hex');
+}
+
 function imageFallback(reply: Reply): string {
-  return reply.images?.map((i) => i.alt).join(' ') || ' ';
+  return escapeMrkdwn(reply.images?.map((i) => i.alt).join(' ') ?? '') || ' ';
 }
 
 /** Web API errors carry the response; keep only what helps (never headers, which may echo tokens). */

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { t } from '../../i18n/index.js';
 import type { Button, Progress, Reply, SelectMenu } from '../../engine/types.js';
 
@@ -30,19 +31,22 @@ export interface RenderedMessage {
 
 /**
  * The neutral Reply as Block Kit: text section, fields as context, progress line, one actions block
- * per button row, the select in its own actions block. Images are uploaded to the thread separately
+ * per button row, the select in its own actions block. Images are shared into the thread separately
  * (files.uploadV2), so they are not part of the blocks.
+ *
+ * Block ids follow the content (Slack: "If a message is updated, use a new block_id"): a block whose
+ * content changes in a chat.update gets a new id. One primary button per message (Slack's guidance);
+ * a disabled button (what a click chose; Slack has none) is shown as a context line.
  */
 export function renderReply(reply: Reply): RenderedMessage {
   const blocks: SlackBlock[] = [];
   if (reply.text) {
-    blocks.push({ type: 'section', block_id: 'text', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(reply.text), LIMITS.sectionText) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(reply.text), LIMITS.sectionText) } });
   }
   const fields = reply.fields ?? [];
   for (let i = 0; i < fields.length; i += LIMITS.contextElements) {
     blocks.push({
       type: 'context',
-      block_id: `fields-${i / LIMITS.contextElements}`,
       elements: fields.slice(i, i + LIMITS.contextElements).map((f) => ({
         type: 'mrkdwn',
         text: clip(`*${escapeMrkdwn(f.label)}*: ${escapeMrkdwn(f.value)}`, LIMITS.contextText),
@@ -50,19 +54,36 @@ export function renderReply(reply: Reply): RenderedMessage {
     });
   }
   if (reply.progress) {
-    blocks.push({ type: 'context', block_id: 'progress', elements: [{ type: 'mrkdwn', text: progressLine(reply) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progressLine(reply) }] });
   }
-  (reply.buttons ?? []).forEach((row, r) => {
-    for (let i = 0; i < row.length; i += LIMITS.actionsElements) {
-      blocks.push({ type: 'actions', block_id: `buttons-${r}-${i}`, elements: row.slice(i, i + LIMITS.actionsElements).map(renderButton) });
+  const chosen = (reply.buttons ?? []).flat().filter((b) => b.disabled);
+  if (chosen.length) {
+    blocks.push({ type: 'context', elements: chosen.slice(0, LIMITS.contextElements).map((b) => ({ type: 'mrkdwn', text: clip(`*${escapeMrkdwn(b.label)}*`, LIMITS.contextText) })) });
+  }
+  let primaryLeft = true;
+  const render = (b: Button): Record<string, unknown> => {
+    const wantsPrimary = b.style === 'primary' || b.style === 'success';
+    const el = renderButton(b, wantsPrimary && primaryLeft);
+    if (wantsPrimary) primaryLeft = false;
+    return el;
+  };
+  for (const row of reply.buttons ?? []) {
+    const live = row.filter((b) => !b.disabled);
+    for (let i = 0; i < live.length; i += LIMITS.actionsElements) {
+      blocks.push({ type: 'actions', elements: live.slice(i, i + LIMITS.actionsElements).map(render) });
     }
-  });
-  if (reply.select && reply.select.options.length) blocks.push({ type: 'actions', block_id: 'select', elements: [renderSelect(reply.select)] });
-  const text = clip(reply.text || (reply.progress ? progressLine(reply) : ' '), LIMITS.fallbackText);
-  return { text, blocks: blocks.slice(0, LIMITS.blocks) };
+  }
+  if (reply.select && reply.select.options.length) blocks.push({ type: 'actions', elements: [renderSelect(reply.select)] });
+  const text = clip(escapeMrkdwn(reply.text || (reply.progress ? progressLine(reply) : ' ')), LIMITS.fallbackText);
+  return { text, blocks: withBlockIds(blocks.slice(0, LIMITS.blocks)) };
 }
 
-function renderButton(b: Button): Record<string, unknown> {
+/** A block id from the block's type, position and content: new content, new id. */
+function withBlockIds(blocks: SlackBlock[]): SlackBlock[] {
+  return blocks.map((b, i) => ({ ...b, block_id: `${b.type}-${i}-${crypto.createHash('sha256').update(JSON.stringify(b)).digest('base64url').slice(0, 12)}` }));
+}
+
+function renderButton(b: Button, primary: boolean): Record<string, unknown> {
   const button: Record<string, unknown> = {
     type: 'button',
     action_id: b.id,
@@ -70,7 +91,7 @@ function renderButton(b: Button): Record<string, unknown> {
     text: { type: 'plain_text', text: clip(b.label, LIMITS.buttonText), emoji: true },
   };
   // Slack has only primary (green) and danger (red); "secondary" is its default look.
-  if (b.style === 'primary' || b.style === 'success') button.style = 'primary';
+  if (primary) button.style = 'primary';
   else if (b.style === 'danger') button.style = 'danger';
   return button;
 }

@@ -1,4 +1,6 @@
+import { t } from '../../i18n/index.js';
 import { continueFrom } from '../flows/history.js';
+import { cancelledReply, describeCommands, failureReply, resultReply, say } from '../present/replies.js';
 import type { ActionCall, ActionSpec } from './types.js';
 
 type JobCall = ActionCall<Extract<ActionCall['scope'], { kind: 'job' }>>;
@@ -29,7 +31,9 @@ export const jobActions = {
       const job = await jobOf(call);
       if (!job) return;
       if (!job.result || !call.session.revisions[job.result]) return void (await call.refuse('engine.stale'));
-      await continueFrom(call.ctx, call.scope, job.result, call.locale, call.out);
+      // The result's own message says it is now the base.
+      call.out.message = job.message ?? call.action.message;
+      await continueFrom(call.ctx, call.scope, job, call.locale, call.out);
     },
   },
   retry: {
@@ -39,7 +43,30 @@ export const jobActions = {
       const job = await jobOf(call);
       if (!job) return false;
       const base = call.session.revisions[job.base] ? job.base : call.session.current;
-      return call.starter.start({ session: call.session, commands: job.commands, base, user: call.action.user, locale: call.locale, out: call.out, newSeed: true });
+      // The new attempt runs in the message of the one it replaces.
+      call.out.message = job.message ?? call.action.message;
+      return call.starter.start({ session: call.session, commands: job.commands, base, user: call.action.user, locale: call.locale, out: call.out, newSeed: true, chosen: t(call.locale, 'engine.btn_retry') });
+    },
+  },
+  get: {
+    scopes: ['job'],
+    claims: false,
+    /** Shows a job's outcome in the message it belongs to, with this click's fresh reply context. */
+    async handle(call: JobCall) {
+      const job = await jobOf(call);
+      if (!job) return;
+      if (job.state === 'queued' || job.state === 'running') {
+        await call.out.ephemeral(call.action.thread, call.action.user, say(job.locale, 'engine.still_running', { commands: describeCommands(job.commands, job.locale) }));
+        return;
+      }
+      call.out.message = job.message ?? call.action.message;
+      const rev = job.result ? call.session.revisions[job.result] : undefined;
+      if (job.state === 'done' && rev && job.view) {
+        const image = await call.photos.attachment(rev, call.out.uploadLimit(job.thread), job.view.alt);
+        await call.out.post(job.thread, resultReply(job, job.view, image));
+      } else if (job.state === 'cancelled') await call.out.post(job.thread, cancelledReply(job));
+      else await call.out.post(job.thread, failureReply(job, job.failure));
+      if (job.undelivered) await call.ctx.records.saveJob({ ...job, undelivered: false });
     },
   },
 } satisfies Record<string, ActionSpec<'job'>>;

@@ -20,6 +20,8 @@ export const VERBS = [
   'cont',
   /** Run a job's commands again with a new seed. */
   'retry',
+  /** Show a job's result again, when the platform could not deliver it in time. */
+  'get',
   'undo',
   'redo',
   /** Ask for suggestions on the current photo. */
@@ -39,6 +41,11 @@ const PATTERN = /^ce1\.([A-Za-z0-9_-]{16,43})\.([a-z]{1,6})(\d{0,3})$/;
 
 export function actionId(token: string, verb: Verb, index?: number): string {
   return `ce1.${token}.${verb}${index ?? ''}`;
+}
+
+/** The id of a disabled button that only shows what was chosen: no verb, so a click on it is refused as expired. */
+export function shownId(token: string): string {
+  return `ce1.${token}.shown`;
 }
 
 export function parseActionId(id: string): ParsedAction | undefined {

@@ -2,6 +2,7 @@ import type { EngineContext, Outbox } from '../context.js';
 import { markRejected } from '../envelope.js';
 import { say } from '../present/replies.js';
 import type { CommandInvocation } from '../types.js';
+import { inAcknowledged } from './answer.js';
 import { moveHistory } from './history.js';
 import { onMessage, type ThreadState } from './intake.js';
 import type { Photos } from './photos.js';
@@ -18,10 +19,10 @@ export async function onCommand(ctx: EngineContext, flows: { photos: Photos; pro
     markRejected();
     await out.ephemeral(inv.thread, inv.user, say(locale, 'engine.not_owner', { owner: session?.ownerName ?? session?.owner ?? '' }, 'error'));
   };
-  const noPhoto = () => out.send(inv.thread, say(locale, 'engine.no_photo'));
+  const noPhoto = () => out.post(inv.thread, say(locale, 'engine.no_photo'));
   switch (inv.name) {
     case 'help':
-      await out.send(inv.thread, say(locale, 'engine.help'));
+      await out.post(inv.thread, say(locale, 'engine.help'));
       return;
     case 'status': {
       const [mine, depth] = await Promise.all([queue.countForUser(inv.user.id), queue.depth()]);
@@ -41,13 +42,13 @@ export async function onCommand(ctx: EngineContext, flows: { photos: Photos; pro
     case 'undo':
       if (!session) return void (await noPhoto());
       if (!records.mayAct(session, inv.user.id)) return refuse();
-      await moveHistory(ctx, flows.photos, inv.thread, 'undo', locale, out);
+      await moveHistory(ctx, flows.photos, inv.thread, 'undo', locale, out, inv.user);
       return;
     case 'suggest':
       if (!session) return void (await noPhoto());
       if (!records.mayAct(session, inv.user.id)) return refuse();
-      await out.send(inv.thread, say(locale, 'engine.ack_suggest', {}, 'ack'));
-      await flows.proposals.suggest(session, locale, out, { ignored: [], overlay: false });
+      await out.post(inv.thread, say(locale, 'engine.ack_suggest', {}, 'ack'));
+      await inAcknowledged(ctx, out, inv.thread, locale, () => flows.proposals.suggest(session, locale, out, { ignored: [], overlay: false }));
       return;
   }
 }

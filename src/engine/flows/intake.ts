@@ -3,6 +3,7 @@ import { markRejected } from '../envelope.js';
 import { say } from '../present/replies.js';
 import { newId, type Revision, type ThreadSession, type ThreadSettings } from '../state/session.js';
 import type { IncomingMessage } from '../types.js';
+import { inAcknowledged } from './answer.js';
 import type { Photos } from './photos.js';
 import type { Proposals } from './propose.js';
 
@@ -26,11 +27,11 @@ export async function onMessage(ctx: EngineContext, flows: { photos: Photos; pro
 
   if (photos.length === 0) {
     if (ignored.length > 0 && !(text && session)) {
-      await out.send(msg.thread, say(locale, 'engine.not_image_files', { files: ignored.join(', ') }, 'error'));
+      await out.post(msg.thread, say(locale, 'engine.not_image_files', { files: ignored.join(', ') }, 'error'));
       return;
     }
     if (!session || (!text && !msg.points?.length)) {
-      await out.send(msg.thread, say(locale, text ? 'engine.no_photo' : 'engine.help'));
+      await out.post(msg.thread, say(locale, text ? 'engine.no_photo' : 'engine.help'));
       return;
     }
     if (config.actionPolicy === 'owner' && session.owner !== msg.user.id) {
@@ -43,12 +44,25 @@ export async function onMessage(ctx: EngineContext, flows: { photos: Photos; pro
       await flows.proposals.askAboutPoints(session, msg.points!, locale, out);
       return;
     }
-    await out.send(msg.thread, say(locale, 'engine.ack_text', {}, 'ack'));
-    await flows.proposals.plan(session, text, locale, out, { ignored, overlay: false, points: msg.points });
+    // One message per request: the acknowledgement becomes the proposal (or the error).
+    await out.post(msg.thread, say(locale, 'engine.ack_text', {}, 'ack'));
+    await inAcknowledged(ctx, out, msg.thread, locale, () => flows.proposals.plan(session, text, locale, out, { ignored, overlay: false, points: msg.points }));
     return;
   }
 
-  await out.send(msg.thread, say(locale, text ? 'engine.ack_photo' : 'engine.ack_suggest', {}, 'ack'));
+  await out.post(msg.thread, say(locale, text ? 'engine.ack_photo' : 'engine.ack_suggest', {}, 'ack'));
+  await inAcknowledged(ctx, out, msg.thread, locale, () => startSession(ctx, flows, msg, out, { photos, ignored, text, locale }));
+}
+
+async function startSession(
+  ctx: EngineContext,
+  flows: { photos: Photos; proposals: Proposals },
+  msg: IncomingMessage,
+  out: Outbox,
+  o: { photos: IncomingMessage['images']; ignored: string[]; text: string; locale: ThreadSession['locale'] },
+): Promise<void> {
+  const { records } = ctx;
+  const { photos, ignored, text, locale } = o;
   const [photo, faceSource] = await Promise.all(photos.slice(0, 2).map((p) => flows.photos.intake(p, out.adapter)));
   const original: Revision = { id: newId(6), blob: photo!.blob, width: photo!.width, height: photo!.height, createdAt: Date.now() };
   const fresh: ThreadSession = {

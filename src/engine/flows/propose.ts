@@ -51,13 +51,13 @@ export class Proposals {
     if (runnable.length === 0 && advice.length === 0) {
       // Nothing valid: ask, never guess.
       const [token] = await Promise.all([records.newScope({ kind: 'thread', thread, owner: session.owner, sessionId: session.id }), records.updateSession(thread, remember)]);
-      await out.send(
+      await out.post(
         thread,
         say(locale, 'engine.clarify', { text: truncate(instruction, 120), examples: t(locale, 'engine.examples') }, 'info', { fields, buttons: [[buttons.suggest(token, locale, 'primary')]] }),
       );
       return;
     }
-    const images = opts.overlay ? await this.photos.overlay(base.blob, seg, locale, out.uploadLimit(thread)) : [];
+    const images = await this.overlay(opts.overlay, session, seg, locale, out);
     if (opts.overlay) fields.unshift(this.partsOf(seg, locale));
     await this.post(session, runnable, { text: t(locale, 'engine.proposal'), fields, images, locale }, out, remember);
   }
@@ -77,12 +77,12 @@ export class Proposals {
     const fields = commonFields(locale, { notes: this.segmentNotes(seg, needParts, locale), advice, ignored: opts.ignored });
     if (opts.overlay) fields.unshift(this.partsOf(seg, locale));
     if (runnable.length === 0) {
-      await out.send(thread, say(locale, 'engine.no_suggestions', { examples: t(locale, 'engine.examples') }, 'info', { fields }));
+      await out.post(thread, say(locale, 'engine.no_suggestions', { examples: t(locale, 'engine.examples') }, 'info', { fields }));
       return;
     }
     const sentences = runnable.map((c) => suggestions.find((s) => s.command === c)?.sentence ?? '');
     fields.push(suggestionsField(locale, runnable, sentences));
-    const images = opts.overlay ? await this.photos.overlay(base.blob, seg, locale, out.uploadLimit(thread)) : [];
+    const images = await this.overlay(opts.overlay, session, seg, locale, out);
     await this.post(session, runnable, { text: t(locale, 'engine.suggestions'), fields, images, locale, sentences }, out);
   }
 
@@ -95,7 +95,7 @@ export class Proposals {
       : seg.error && seg.explained
         ? seg.error
         : t(locale, 'engine.segment_unavailable', { reason: seg.error ?? t(locale, 'engine.no_parts') });
-    await out.send(session.thread, { text, locale, kind: 'info' });
+    await out.post(session.thread, { text, locale, kind: 'info' });
   }
 
   /** Stores a proposal and posts it with one button per command plus the multi-select and controls. */
@@ -113,7 +113,7 @@ export class Proposals {
       records.saveProposal(proposal),
     ]);
     const controls = proposalControls(token, base.locale, commands, config.maxCommandButtons);
-    proposal.message = await out.send(session.thread, proposalReply({ ...base, controls }));
+    proposal.message = await out.post(session.thread, proposalReply({ ...base, controls }));
     await Promise.all([
       records.saveProposal(proposal),
       records.updateSession(session.thread, (s) => {
@@ -121,6 +121,15 @@ export class Proposals {
         s.pendingProposal = proposal.id;
       }),
     ]);
+  }
+
+  /**
+   * The parts overlay under a proposal, where it costs no message of its own: where images are
+   * separate messages (Slack) the parts list says the same and the request stays within two messages.
+   */
+  private async overlay(wanted: boolean, session: ThreadSession, seg: Segmented, locale: Locale, out: Outbox): Promise<ReplyImage[]> {
+    if (!wanted || out.imagesAsMessages) return [];
+    return this.photos.overlay(currentRevision(session).blob, seg, locale, out.uploadLimit(session.thread));
   }
 
   /** Splits commands into runnable ones, part edits that need a segmentation we lack, and advice text. */

@@ -6,10 +6,10 @@ import { untilAborted } from '../../util/abort.js';
 import { UserFacingError, errorMessage } from '../../util/errors.js';
 import type { EngineContext, Outbox } from '../context.js';
 import type { Photos } from '../flows/photos.js';
-import { cancelledReply, describeCommands, failureReply, progressReply, resultReply, skippedLines } from '../present/replies.js';
+import { cancelledReply, describeCommands, failureReply, progressReply, resultReply, resultView, skippedLines } from '../present/replies.js';
 import { keys } from '../state/keys.js';
 import { advanceTo, newId, type JobRecord, type Revision } from '../state/session.js';
-import type { Reply } from '../types.js';
+import { ReplyExpiredError, type Reply } from '../types.js';
 import { ProgressMessage } from './progress.js';
 import { JobHandedBack } from './queue/index.js';
 
@@ -163,10 +163,15 @@ export class JobRunner {
     });
     if (!updated || updated.id !== job.sessionId) throw new UserFacingError('engine.stale');
     job.result = revision.id;
-    return resultReply(job, { ...result, upload, width: result.image.width, height: result.image.height });
+    job.view = resultView(job, result);
+    return resultReply(job, job.view, { ...upload, width: result.image.width, height: result.image.height });
   }
 
-  /** The one final edit of a job's message: result, failure with Retry, or cancellation. */
+  /**
+   * The one final edit of a job's message: result, failure with Retry, or cancellation. A result the
+   * platform refuses (an upload that did not arrive) becomes a failure the user can retry; a reply
+   * context that expired leaves the job "undelivered", and Retrieve shows it later.
+   */
   async finish(job: JobRecord, out: Outbox, o: Finish): Promise<void> {
     const { records, queue, store, instanceId } = this.ctx;
     job.state = o.state;
@@ -177,8 +182,25 @@ export class JobRunner {
     if (!queue.shared) await store.update<string[]>(keys.jobsOf(job.instance ?? instanceId), (ids) => (ids ?? []).filter((id) => id !== job.id));
     const progress = o.progress ?? this.local.get(job.id)?.progress;
     const reply = o.reply ?? (o.state === 'cancelled' ? cancelledReply(job) : failureReply(job, o.failure));
-    if (progress) await progress.finish(reply, job.thread);
-    else if (job.message) await out.update(job.message, reply);
-    else await out.send(job.thread, reply);
+    const deliver = (r: Reply) => (progress ? progress.finish(r, job.thread) : job.message ? out.update(job.message, r) : out.send(job.thread, r));
+    try {
+      await deliver(reply);
+    } catch (err) {
+      if (err instanceof UserFacingError && reply.kind === 'result') {
+        // The platform did not take the photo: say so, with Retry, rather than "done" without a picture.
+        this.ctx.log.warn({ err: errorMessage(err) }, 'result could not be shown');
+        job.failure = t(job.locale, err.key, err.params);
+        await records.saveJob(job);
+        try {
+          await deliver(failureReply(job, job.failure));
+          return;
+        } catch (again) {
+          err = again;
+        }
+      }
+      job.undelivered = true;
+      await records.saveJob(job).catch(() => undefined);
+      this.ctx.log.warn({ err: errorMessage(err), reason: err instanceof ReplyExpiredError ? 'reply expired' : 'delivery failed' }, 'job answer not delivered; Retrieve shows it');
+    }
   }
 }

@@ -20,13 +20,20 @@ export interface StartRequest {
   base: string;
   user: UserRef;
   locale: Locale;
+  /**
+   * Where the job answers: `out.message` set means the clicked message (a proposal, a failed job)
+   * becomes the job's message; otherwise the job posts one.
+   */
   out: Outbox;
   newSeed?: boolean;
+  /** The label of the control that started the job, kept (disabled) on its message while it runs. */
+  chosen?: string;
 }
 
 /**
  * Admits and queues jobs: refuses politely when the bot is shutting down or the user is over their
- * limits, else records the job, posts its progress message and hands it to the queue.
+ * limits, else records the job, shows its progress (in the clicked message when the click hands it
+ * over, else in a new one) and hands it to the queue.
  */
 export class JobStarter {
   /** Starts per user within the last minute (the in-process queue; a shared queue counts in Redis). */
@@ -73,9 +80,14 @@ export class JobStarter {
       instance: ctx.instanceId,
       reply: out.ctx,
       locale,
+      ...(o.chosen ? { chosen: o.chosen } : {}),
       createdAt: now,
       updatedAt: now,
     };
+    // The platform stops taking replies to this event before the job may end (Discord without a bot
+    // token: 15 minutes): say so now, and offer Retrieve, which answers with a fresh click.
+    const deadline = out.deadline();
+    if (deadline !== undefined && deadline - now < ctx.ms(config.jobs.timeoutSeconds)) job.mayOutliveReply = true;
     await ctx.records.setScope(job.id, { kind: 'job', thread: job.thread, owner: job.owner, sessionId: job.sessionId, jobId: job.id });
     await ctx.records.saveJob(job);
     await this.recovery.register();
@@ -94,7 +106,7 @@ export class JobStarter {
       const position = queue.shared ? await queue.estimatePosition(job.lane) : await queue.enqueue(queued, onPosition);
       const first = position ? progressReply(job, { state: 'queued', position }) : progressReply(job, { state: 'running' });
       try {
-        job.message = await out.send(session.thread, first);
+        job.message = await out.post(session.thread, first);
         progress.attach(job.message, first);
         await ctx.records.saveJob(job);
       } finally {

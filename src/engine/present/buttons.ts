@@ -1,5 +1,5 @@
 import { t, type Locale } from '../../i18n/index.js';
-import { actionId, type Verb } from '../actions/verbs.js';
+import { actionId, shownId, type Verb } from '../actions/verbs.js';
 import type { Command } from '../deps.js';
 import type { Button, SelectMenu } from '../types.js';
 import { describeCommand } from './describe.js';
@@ -22,6 +22,9 @@ export const buttons = {
   stopJob: (jobId: string, locale: Locale) => button(jobId, 'stop', t(locale, 'engine.btn_cancel'), 'danger'),
   retry: (jobId: string, locale: Locale, style: Button['style'] = 'secondary') => button(jobId, 'retry', t(locale, 'engine.btn_retry'), style),
   continueFrom: (jobId: string, locale: Locale) => button(jobId, 'cont', t(locale, 'engine.btn_continue'), 'primary'),
+  retrieve: (jobId: string, locale: Locale) => button(jobId, 'get', t(locale, 'engine.btn_retrieve'), 'secondary'),
+  /** What a click chose, kept (disabled) on the message that now carries its job. */
+  chosen: (jobId: string, label: string): Button => ({ id: shownId(jobId), label: `✓ ${label}`, style: 'success', disabled: true }),
 };
 
 /** Undo, redo and suggestions: what a thread offers after an edit. */
@@ -29,17 +32,29 @@ export function threadButtons(token: string, locale: Locale): Button[] {
   return [buttons.undo(token, locale), buttons.redo(token, locale), buttons.suggest(token, locale)];
 }
 
-/** The buttons under an edited photo. */
-export function resultButtons(jobId: string, locale: Locale): Button[] {
-  return [buttons.undo(jobId, locale), buttons.continueFrom(jobId, locale), buttons.retry(jobId, locale), buttons.suggest(jobId, locale)];
+/** The buttons under an edited photo; after "Continue from this" that button stays, disabled, as what was chosen. */
+export function resultButtons(jobId: string, locale: Locale, o: { continued?: boolean } = {}): Button[] {
+  const cont = o.continued ? buttons.chosen(jobId, t(locale, 'engine.btn_continue')) : buttons.continueFrom(jobId, locale);
+  return [buttons.undo(jobId, locale), cont, buttons.retry(jobId, locale), buttons.suggest(jobId, locale)];
 }
 
-/** One button per command, "run all / run selected" with a multi-select when there are several, and the thread controls. */
+/** The label of a proposal's control, as its button shows it (kept, disabled, on the job's message). */
+export function proposalLabel(locale: Locale, verb: 'run' | 'all' | 'sel', command?: Command): string {
+  if (verb === 'run' && command) return describeCommand(command, locale);
+  return t(locale, verb === 'sel' ? 'engine.btn_run_selected' : 'engine.btn_run_all');
+}
+
+/**
+ * One button per command, "run all / run selected" with a multi-select when there are several, and
+ * the thread controls. One primary action per message (Slack's guidance, and clearer everywhere):
+ * the command itself when there is one, "Run all" when there are several.
+ */
 export function proposalControls(token: string, locale: Locale, commands: Command[], maxCommandButtons: number): { buttons: Button[][]; select?: SelectMenu } {
-  const commandButtons = commands.slice(0, maxCommandButtons).map((cmd, i) => button(token, 'run', describeCommand(cmd, locale), 'primary', i));
+  const single = commands.length === 1;
+  const commandButtons = commands.slice(0, maxCommandButtons).map((cmd, i) => button(token, 'run', describeCommand(cmd, locale), single ? 'primary' : 'secondary', i));
   const controls: Button[] = [];
   if (commands.length > 1) {
-    controls.push(button(token, 'all', t(locale, 'engine.btn_run_all'), 'success'));
+    controls.push(button(token, 'all', t(locale, 'engine.btn_run_all'), 'primary'));
     controls.push(button(token, 'sel', t(locale, 'engine.btn_run_selected'), 'secondary'));
   }
   controls.push(buttons.suggest(token, locale), buttons.undo(token, locale), button(token, 'drop', t(locale, 'engine.btn_cancel'), 'danger'));

@@ -1,5 +1,5 @@
 import { t, type Locale, type MessageKey } from '../../i18n/index.js';
-import type { Command, UploadImage } from '../deps.js';
+import type { Command } from '../deps.js';
 import type { JobRecord } from '../state/session.js';
 import type { Button, Reply, ReplyImage, ReplyKind, SelectMenu } from '../types.js';
 import { buttons, resultButtons } from './buttons.js';
@@ -40,7 +40,10 @@ export function proposalReply(o: { text: string; fields?: Field[]; images: Reply
   return { text: o.text, fields: o.fields, images: o.images.length ? o.images : undefined, ...o.controls, locale: o.locale, kind: 'proposal' };
 }
 
-/** A job waiting or running, with its Cancel button. */
+/**
+ * A job waiting or running, on the message that started it: what was chosen (disabled), Cancel,
+ * and Retrieve when the platform may stop taking replies before the job ends.
+ */
 export function progressReply(job: JobRecord, p: { state: 'queued' | 'running'; position?: number; fraction?: number }): Reply {
   const commands = describeCommands(job.commands, job.locale);
   const text =
@@ -49,31 +52,42 @@ export function progressReply(job: JobRecord, p: { state: 'queued' | 'running'; 
       : p.fraction !== undefined
         ? t(job.locale, 'engine.running_percent', { commands, percent: Math.round(p.fraction * 100) })
         : t(job.locale, 'engine.running', { commands });
+  const row: Button[] = [];
+  if (job.chosen) row.push(buttons.chosen(job.id, job.chosen));
+  row.push(buttons.stopJob(job.id, job.locale));
+  if (job.mayOutliveReply) row.push(buttons.retrieve(job.id, job.locale));
   return {
     text,
+    ...(job.mayOutliveReply ? { fields: [{ label: t(job.locale, 'engine.field_note'), value: t(job.locale, 'engine.reply_deadline') }] } : {}),
     progress: { state: p.state, position: p.position, fraction: p.fraction },
-    buttons: [[buttons.stopJob(job.id, job.locale)]],
+    buttons: [row],
     locale: job.locale,
     kind: 'progress',
   };
 }
 
-/** The edited photo with what was applied, skipped or advised. */
-export function resultReply(
+/** What a result shows besides the image (kept on the job, so the result can be shown again). */
+export function resultView(
   job: JobRecord,
-  o: { applied: Command[]; skipped: { command: Command; reason: MessageKey }[]; advice: string[]; fallbackReason?: MessageKey; upload: UploadImage; width: number; height: number },
-): Reply {
+  o: { applied: Command[]; skipped: { command: Command; reason: MessageKey }[]; advice: string[]; fallbackReason?: MessageKey },
+): NonNullable<JobRecord['view']> {
   const locale = job.locale;
   const fields: Field[] = [];
   if (o.skipped.length) fields.push({ label: t(locale, 'engine.field_skipped'), value: skippedLines(o.skipped, locale) });
   if (o.advice.length) fields.push({ label: t(locale, 'engine.field_advice'), value: truncate(o.advice.join('\n'), 1000) });
   if (o.fallbackReason) fields.push({ label: t(locale, 'engine.field_note'), value: t(locale, o.fallbackReason) });
   const applied = describeCommands(o.applied, locale);
+  return { text: t(locale, 'engine.done', { commands: applied }), ...(fields.length ? { fields } : {}), alt: t(locale, 'engine.alt_result', { commands: applied }) };
+}
+
+/** The edited photo with what was applied, skipped or advised. */
+export function resultReply(job: JobRecord, view: NonNullable<JobRecord['view']>, image: Omit<ReplyImage, 'alt'> | undefined, o: { continued?: boolean } = {}): Reply {
+  const locale = job.locale;
   return {
-    text: t(locale, 'engine.done', { commands: applied }),
-    fields: fields.length ? fields : undefined,
-    images: [{ ...o.upload, alt: t(locale, 'engine.alt_result', { commands: applied }), width: o.width, height: o.height }],
-    buttons: [resultButtons(job.id, locale)],
+    text: o.continued ? `${view.text}\n${t(locale, 'engine.continue_done')}` : view.text,
+    fields: view.fields?.length ? view.fields : undefined,
+    ...(image ? { images: [{ ...image, alt: view.alt }] } : { keepImages: true }),
+    buttons: [resultButtons(job.id, locale, o)],
     progress: { state: 'done' },
     locale,
     kind: 'result',

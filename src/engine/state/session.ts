@@ -62,6 +62,7 @@ export interface Proposal {
   sentences?: string[];
   /** Indexes chosen in the multi-select. */
   selected?: number[];
+  /** The message the proposal is shown in; a click turns it into the message of the job it starts. */
   message?: MessageRef;
   state: 'open' | 'cancelled';
   createdAt: number;
@@ -89,6 +90,14 @@ export interface JobRecord {
   reply?: ReplyContext;
   /** Revision produced when done. */
   result?: string;
+  /** The result as shown (text, fields, alt text), so it can be shown again (continue, retrieve) without re-running. */
+  view?: { text: string; fields?: { label: string; value: string }[]; alt: string };
+  /** The label of the control that started the job, shown (disabled) while it runs. */
+  chosen?: string;
+  /** The platform may stop taking replies to the event before the job ends: the progress says so and offers Retrieve. */
+  mayOutliveReply?: boolean;
+  /** The final answer could not be delivered (the reply context had expired): Retrieve shows it. */
+  undelivered?: boolean;
   failure?: string;
   /** The platform event that started the job (logged with refusals of its result). */
   eventId?: string;
