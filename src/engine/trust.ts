@@ -13,6 +13,8 @@ type Refused = Extract<SafetyVerdict, { allowed: false }>;
 /** A refusal ready to show: the sentence in the user's language (never the refused words or pixels). */
 export interface Refusal {
   text: string;
+  key: MessageKey;
+  params: Record<string, string>;
   verdict: Refused;
 }
 
@@ -53,8 +55,8 @@ export class Trust {
     log.info(fields, 'content refused');
     safetyRefusals(stage, verdict);
     const key = refusalKey(stage === 'output' ? 'output' : 'prompt', verdict);
-    const category = verdict.reason === 'flagged' ? t(locale, categoryKey(verdict.category)) : '';
-    return { text: t(locale, key, { category }), verdict };
+    const params = { category: verdict.reason === 'flagged' ? t(locale, categoryKey(verdict.category)) : '' };
+    return { text: t(locale, key, params), key, params, verdict };
   }
 
   /** Before planning: the instruction. Undefined when it may be planned. */
@@ -156,4 +158,9 @@ export class Trust {
 
 function safetyRefusals(stage: string, verdict: Refused): void {
   safetyRefusalsTotal.inc({ stage, reason: verdict.reason, category: verdict.reason === 'flagged' ? verdict.category : 'none' });
+}
+
+/** The trust helper of an engine context (stateless: cheap to make where it is needed). */
+export function trustOf(ctx: EngineContext): Trust {
+  return new Trust(ctx);
 }
