@@ -5,7 +5,7 @@ import { CommandLanguage } from './pipeline/commands/index.js';
 import { createExecutor } from './pipeline/execute/index.js';
 import { createOverlayRenderer } from './pipeline/overlay.js';
 import { createPlanner, createSuggester } from './pipeline/plan/index.js';
-import { createResultChecker, planRetry } from './pipeline/check/index.js';
+import { closeCheckPool, createResultChecker, planRetry } from './pipeline/check/index.js';
 import { createContentGate, faceSwapCommands, PolicyBook } from './pipeline/safety/index.js';
 import { SegmentationService, createSegmenter } from './providers/segment/index.js';
 import type { Logger } from './util/logger.js';
@@ -75,5 +75,11 @@ export function composeTrust(env: EnvSettings, config: AppConfig, logger: Logger
       return planRetry(command, { rule, template, defaults: config.templates.defaults, settings, retry: safety.check.retry });
     },
   };
-  return { deps, close: content.close };
+  return {
+    deps,
+    close: async () => {
+      await content.close();
+      await closeCheckPool();
+    },
+  };
 }

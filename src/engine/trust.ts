@@ -95,7 +95,8 @@ export class Trust {
   faceSwapRefusal(session: ThreadSession, requester: string, commands: readonly Command[]): Extract<MessageKey, 'safety.face_swap_off' | 'safety.face_swap_own_photos'> | undefined {
     const policy = this.policy(session.thread);
     if (!policy || !commands.some((c) => this.deps!.faceSwapCommands.has(c.command))) return undefined;
-    const decision = decideFaceSwap(policy.faceSwap, { requester, targetBy: session.photoBy ?? session.owner, sourceBy: session.faceSourceBy });
+    // Sessions from before posters were recorded: both photos came from the owner's one message.
+    const decision = decideFaceSwap(policy.faceSwap, { requester, targetBy: session.photoBy ?? session.owner, sourceBy: session.faceSourceBy ?? (session.faceSource ? session.owner : undefined) });
     if (decision.allowed) return undefined;
     this.ctx.log.info({ stage: 'face_swap', mode: policy.faceSwap, platform: session.thread.platform, workspace: session.thread.workspace }, 'face swap refused by policy');
     return decision.reason;

@@ -102,6 +102,12 @@ describe('policy per workspace', () => {
     expect(book.resolve({ platform: 'slack', workspace: 'T_STRICT' }).deny.match('bikini')).toBe('sexual');
   });
 
+  it('the playground and Discord direct messages (workspace "") can have their own policy', () => {
+    const local = new PolicyBook(SafetySchema.parse({ ...safety, workspaces: { web: { '': { level: 'off' } } } }));
+    expect(local.resolve({ platform: 'web', workspace: '' })).toMatchObject({ level: 'off', source: 'workspace' });
+    expect(local.resolve({ platform: 'discord', workspace: '' }).source).toBe('default');
+  });
+
   it('refuses an unknown key in an override (strict config)', () => {
     expect(() => SafetySchema.parse({ ...safety, workspaces: { slack: { T1: { levle: 'strict' } } } })).toThrow();
   });

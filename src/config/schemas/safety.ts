@@ -169,7 +169,8 @@ export const WorkspacePolicySchema = z.strictObject({
 });
 export type WorkspacePolicy = z.infer<typeof WorkspacePolicySchema>;
 
-const workspaceIds = z.record(z.string().min(1), WorkspacePolicySchema).default({});
+/** Keyed by the platform's workspace id ("" for Discord direct messages and the playground). */
+const workspaceIds = z.record(z.string(), WorkspacePolicySchema).default({});
 
 export const SafetySchema = z.strictObject({
   level: SafetyLevelSchema.default('standard'),
