@@ -7,6 +7,7 @@ import type { CheckReport, Command, ExecuteResult, Policy, SafetyVerdict, TrustD
 import { currentLog, markRejected } from './envelope.js';
 import type { FailedCheck, JobRecord, ThreadSession } from './state/session.js';
 import type { ThreadRef } from './types.js';
+import type { LabelMap } from '../core/types.js';
 
 type Refused = Extract<SafetyVerdict, { allowed: false }>;
 
@@ -116,14 +117,14 @@ export class Trust {
    * ready to store on the job; a change outside the edit regions is logged as a bug. Undefined when
    * there is no checker or the check itself failed (the result stands).
    */
-  async checkResult(job: JobRecord, before: Buffer, result: ExecuteResult, upload: UploadImage, signal?: AbortSignal): Promise<{ report: CheckReport; failed: FailedCheck[] } | undefined> {
+  async checkResult(job: JobRecord, before: Buffer, result: ExecuteResult, upload: UploadImage, labelMap?: LabelMap, signal?: AbortSignal): Promise<{ report: CheckReport; failed: FailedCheck[] } | undefined> {
     const deps = this.deps;
     const policy = this.policy(job.thread);
     if (!deps?.checker || !policy || policy.check === 'off') return undefined;
     const applied = result.applied.map((command) => ({ index: job.commands.indexOf(command), command })).map((a, i) => (a.index >= 0 ? a : { index: result.regions?.[i]?.index ?? i, command: a.command }));
     let report: CheckReport;
     try {
-      report = await deps.checker.check({ mode: policy.check, before, after: result.image, afterEncoded: upload.data, regions: result.regions, applied, locale: job.locale, signal });
+      report = await deps.checker.check({ mode: policy.check, before, after: result.image, afterEncoded: upload.data, regions: result.regions, labelMap, applied, locale: job.locale, signal });
     } catch (err) {
       if (signal?.aborted) throw err;
       this.ctx.log.warn({ err: errorMessage(err) }, 'result check failed; the result is posted unchecked');

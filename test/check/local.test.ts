@@ -2,6 +2,9 @@ import { converter, differenceEuclidean } from 'culori';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawImage } from '../../src/core/image-io.js';
 import { checkLocally, closeCheckPool } from '../../src/pipeline/check/local.js';
+import { createResultChecker } from '../../src/pipeline/check/index.js';
+import { readEnv } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
 import { regionDeltas, rgbToLab } from '../../src/pipeline/check/delta-e.js';
 import { createExecutor, type AppliedRegion } from '../../src/pipeline/execute/index.js';
 import type { Command } from '../../src/core/commands.js';
@@ -123,5 +126,30 @@ describe('local result check', () => {
     const check = await checkLocally(before, result.image, result.regions!, OPTS);
     expect(check.regions.map((r) => r.changed)).toEqual([true, false]); // an all-zero adjust changes nothing
     expect(check.outside.changed).toBe(false);
+  });
+
+  it('an executor that reports no regions: regions come from the label map (ΔE only, no outside assertion)', async () => {
+    const { rgb, map } = syntheticScene(160, 120);
+    const before = await png({ data: rgb, width: 160, height: 120, channels: 3 });
+    const after = Buffer.from(rgb);
+    for (let i = 0; i < map.data.length; i++) if (map.data[i] === SHIRT) after.set([250, 250, 250], i * 3);
+    after[0] ^= 1; // outside every region: not asserted without exact regions
+    const { llm, safety } = loadConfig({ sections: ['llm', 'safety'] });
+    const checker = createResultChecker({ env: readEnv({}), llm, safety, processEnv: {} });
+    const shirt = cmd('recolor', { labels: ['Upper-clothes'], color: '#ffffff' });
+    const face = cmd('face', { prompt: 'smile' });
+    const keep = cmd('cutout', { labels: ['Upper-clothes'] });
+    const report = await checker.check({
+      mode: 'local',
+      before,
+      after: { data: after, width: 160, height: 120, channels: 3 },
+      regions: undefined,
+      labelMap: map,
+      applied: [{ index: 0, command: shirt }, { index: 1, command: face }, { index: 2, command: keep }],
+      locale: 'en',
+    });
+    expect(report.outside).toBeUndefined();
+    expect(report.commands.map((c) => [c.index, c.passed, c.failure])).toEqual([[0, true, undefined], [1, true, undefined], [2, false, 'unchanged']]);
+    expect(report.commands[1]!.deltaE).toBeUndefined(); // no parts named: not judged by pixels
   });
 });

@@ -155,7 +155,7 @@ export class JobRunner {
     signal.throwIfAborted();
     const trust = trustOf(this.ctx);
     // The result check: did each edit show up? Failed ones are listed with a targeted retry.
-    const checked = await trust.checkResult(job, image, result, upload, signal);
+    const checked = await trust.checkResult(job, image, result, upload, labelMap, signal);
     job.checks = checked?.failed.length ? checked.failed : undefined;
     if (checked && checked.report.commands.length > 0 && checked.report.commands.every((c) => !c.passed && c.failure === 'unchanged')) {
       // Nothing showed up: not "done", and the photo stays as it was.

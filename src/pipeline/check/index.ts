@@ -7,7 +7,9 @@ import type { Locale } from '../../i18n/index.js';
 import { resolveVisionProfile } from '../../providers/llm/profiles.js';
 import { VisionClient } from '../../providers/llm/vision.js';
 import { childLogger, type Logger } from '../../util/logger.js';
+import type { LabelMap } from '../../core/types.js';
 import type { AppliedRegion } from '../execute/index.js';
+import { buildMask } from '../mask/index.js';
 import { checkLocally, type LocalCheck } from './local.js';
 import { VisionCheck, type VisionAsker, type VisionCheckResult } from './vision.js';
 
@@ -49,6 +51,12 @@ export interface CheckRequest {
   afterEncoded?: Buffer;
   /** Regions of the applied commands (ExecuteResult.regions). */
   regions: readonly AppliedRegion[] | undefined;
+  /**
+   * The label map the job used: when an executor reports no regions, each command's region is
+   * derived from its labels (ΔE only: the exact "nothing outside changed" assertion needs the
+   * executor's own feathered regions).
+   */
+  labelMap?: LabelMap;
   /** The applied commands with their index in the job (commands without a region are only seen by the vision model). */
   applied: readonly { index: number; command: Command }[];
   locale: Locale;
@@ -83,13 +91,14 @@ export class ResultChecker {
     if (req.mode === 'off' || req.applied.length === 0) return report;
     const verdicts = new Map<number, CommandCheck>(req.applied.map((a) => [a.index, { index: a.index, command: a.command, passed: true }]));
 
-    const regions = req.regions ?? [];
+    const exact = req.regions !== undefined;
+    const regions = req.regions ?? derivedRegions(req.applied, req.labelMap);
     if (regions.length) {
       const before = await decodeImage(req.before, { channels: req.after.channels === 4 ? 4 : 3, limits: this.opts.limits ?? DEFAULT_LIMITS });
       if (before.width === req.after.width && before.height === req.after.height) {
-        const local = await checkLocally(before, req.after, regions, this.opts.config.local);
+        const local = await checkLocally(before, req.after, regions, { ...this.opts.config.local, assertOutside: exact });
         report.localMs = local.ms;
-        report.outside = local.outside;
+        if (exact) report.outside = local.outside;
         for (const r of local.regions) {
           const v = verdicts.get(r.index);
           if (!v) continue;
@@ -122,6 +131,28 @@ export class ResultChecker {
     report.commands = [...verdicts.values()].sort((a, b) => a.index - b.index);
     return report;
   }
+}
+
+/**
+ * Regions from the label map for commands that name parts (an executor that reports none): binary
+ * masks of their labels (the complement for `cutout`, which keeps them); commands without parts
+ * (face, swap_face, beauty) are left to the vision check.
+ */
+function derivedRegions(applied: CheckRequest['applied'], map: LabelMap | undefined): AppliedRegion[] {
+  const out: AppliedRegion[] = [];
+  for (const { index, command } of applied) {
+    const labels = Array.isArray(command.args.labels) ? command.args.labels.map(String) : [];
+    if (labels.length === 0) continue;
+    if (labels.includes('*')) {
+      out.push({ index, command, alpha: 'whole' });
+      continue;
+    }
+    if (!map) continue;
+    const mask = buildMask(map, { labels, optimize: false }).data;
+    if (command.command === 'cutout') for (let i = 0; i < mask.length; i++) mask[i] = mask[i] ? 0 : 255;
+    out.push({ index, command, alpha: mask });
+  }
+  return out;
 }
 
 /** The failed commands of a report. */
