@@ -1,5 +1,6 @@
-import type { webApi } from '@slack/bolt';
-import type { ActionEvent, ImageRef, IncomingMessage, MessageRef, ThreadRef } from '../../engine/types.js';
+import type { App, webApi } from '@slack/bolt';
+import type { ActionEvent, Deliver, ImageRef, IncomingMessage, MessageRef, ThreadQuery, ThreadRef } from '../../engine/types.js';
+import type { BotIdentity } from './identity.js';
 
 /** The parts of a Slack file object we read (events carry a subset; files.info the rest). */
 export interface SlackFile {
@@ -176,4 +177,53 @@ export function toActionEvent(body: BlockActionsBody, action: BlockAction): Acti
     values,
     message,
   };
+}
+
+export interface ListenerDeps {
+  deliver: Deliver;
+  threads: ThreadQuery;
+  identity: BotIdentity;
+  access: FileAccess;
+}
+
+/** Slack events in, engine events out: the listeners Bolt calls, each ending in `deliver`. */
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const { deliver, threads, identity, access } = deps;
+
+  const onMessage = async (body: Record<string, unknown>, event: SlackMessageEvent, kind: 'mention' | 'message') => {
+    // The envelope names the bot user it was delivered to: good enough while auth.test has not answered.
+    const botUserId = identity.userId ?? envelopeBotUser(body);
+    if (!isUserPost(event, botUserId)) return;
+    const team = String(body.team_id ?? identity.team ?? '');
+    const thread = threadOf(event, team);
+    if (kind === 'message' && event.channel_type !== 'im') {
+      // In channels the bot only listens without a mention inside threads it is already editing in.
+      if (!event.thread_ts || event.thread_ts === event.ts) return;
+      if (!(await threads.isActive(thread))) return;
+    }
+    let shared = event.files;
+    if (kind === 'mention' && !shared?.length && event.thread_ts && !(await threads.isActive(thread))) {
+      shared = await filesEarlierInThread(access.client, event, botUserId);
+    }
+    const files = await collectFiles(shared, access);
+    await deliver({ kind: 'message', message: toIncomingMessage(event, { team, botUserId, files }) });
+  };
+
+  app.event('app_mention', async ({ body, event }) => {
+    await onMessage(body as unknown as Record<string, unknown>, event as unknown as SlackMessageEvent, 'mention');
+  });
+  app.event('message', async ({ body, event }) => {
+    await onMessage(body as unknown as Record<string, unknown>, event as unknown as SlackMessageEvent, 'message');
+  });
+  app.action(/.*/, async ({ ack, body, action }) => {
+    await ack();
+    if (body.type !== 'block_actions') return;
+    const ev = toActionEvent(body as unknown as BlockActionsBody, action as unknown as BlockAction);
+    if (ev) await deliver({ kind: 'action', action: ev });
+  });
+}
+
+function envelopeBotUser(body: Record<string, unknown>): string | undefined {
+  const auth = (body.authorizations as { user_id?: string; is_bot?: boolean }[] | undefined)?.[0];
+  return auth?.is_bot ? auth.user_id : undefined;
 }

@@ -5,24 +5,13 @@ import type { Bot, BotContext } from '../types.js';
 import type { HealthStatus } from '../../core/health.js';
 import type { Logger } from '../../util/logger.js';
 import { settleWithin } from '../../util/abort.js';
-import type { Deliver, ThreadQuery } from '../../engine/types.js';
+import type { Deliver } from '../../engine/types.js';
 import { SlackChatAdapter } from './adapter.js';
 import { BotIdentity } from './identity.js';
 import { SlackHttpReceiver, SLACK_EVENTS_PATH } from './http-receiver.js';
 import { boltLogger } from './logger.js';
 import { loopbackHostsOf } from './files.js';
-import {
-  collectFiles,
-  filesEarlierInThread,
-  isUserPost,
-  threadOf,
-  toActionEvent,
-  toIncomingMessage,
-  type BlockAction,
-  type BlockActionsBody,
-  type FileAccess,
-  type SlackMessageEvent,
-} from './events.js';
+import { registerListeners } from './events.js';
 
 export { SlackChatAdapter, SLACK_UPLOAD_LIMIT_BYTES } from './adapter.js';
 export { renderReply } from './blocks.js';
@@ -154,52 +143,4 @@ export function createSlackBot(settings: EnvSettings['slack'], opts: { signature
       return { name: 'slack', state: 'ok', detail: mode === 'socket' ? 'Connected to Slack in Socket Mode.' : `Receiving Slack events at ${SLACK_EVENTS_PATH}.` };
     },
   };
-}
-
-interface ListenerDeps {
-  deliver: Deliver;
-  threads: ThreadQuery;
-  identity: BotIdentity;
-  access: FileAccess;
-}
-
-function registerListeners(app: App, deps: ListenerDeps): void {
-  const { deliver, threads, identity, access } = deps;
-
-  const onMessage = async (body: Record<string, unknown>, event: SlackMessageEvent, kind: 'mention' | 'message') => {
-    // The envelope names the bot user it was delivered to: good enough while auth.test has not answered.
-    const botUserId = identity.userId ?? envelopeBotUser(body);
-    if (!isUserPost(event, botUserId)) return;
-    const team = String(body.team_id ?? identity.team ?? '');
-    const thread = threadOf(event, team);
-    if (kind === 'message' && event.channel_type !== 'im') {
-      // In channels the bot only listens without a mention inside threads it is already editing in.
-      if (!event.thread_ts || event.thread_ts === event.ts) return;
-      if (!(await threads.isActive(thread))) return;
-    }
-    let shared = event.files;
-    if (kind === 'mention' && !shared?.length && event.thread_ts && !(await threads.isActive(thread))) {
-      shared = await filesEarlierInThread(access.client, event, botUserId);
-    }
-    const files = await collectFiles(shared, access);
-    await deliver({ kind: 'message', message: toIncomingMessage(event, { team, botUserId, files }) });
-  };
-
-  app.event('app_mention', async ({ body, event }) => {
-    await onMessage(body as unknown as Record<string, unknown>, event as unknown as SlackMessageEvent, 'mention');
-  });
-  app.event('message', async ({ body, event }) => {
-    await onMessage(body as unknown as Record<string, unknown>, event as unknown as SlackMessageEvent, 'message');
-  });
-  app.action(/.*/, async ({ ack, body, action }) => {
-    await ack();
-    if (body.type !== 'block_actions') return;
-    const ev = toActionEvent(body as unknown as BlockActionsBody, action as unknown as BlockAction);
-    if (ev) await deliver({ kind: 'action', action: ev });
-  });
-}
-
-function envelopeBotUser(body: Record<string, unknown>): string | undefined {
-  const auth = (body.authorizations as { user_id?: string; is_bot?: boolean }[] | undefined)?.[0];
-  return auth?.is_bot ? auth.user_id : undefined;
 }
