@@ -121,7 +121,11 @@ export class Trust {
     const deps = this.deps;
     const policy = this.policy(job.thread);
     if (!deps?.checker || !policy || policy.check === 'off') return undefined;
-    const applied = result.applied.map((command) => ({ index: job.commands.indexOf(command), command })).map((a, i) => (a.index >= 0 ? a : { index: result.regions?.[i]?.index ?? i, command: a.command }));
+    // The executor hands back the job's own command objects; an index found otherwise is a stand-in.
+    const applied = result.applied.map((command, i) => {
+      const index = job.commands.indexOf(command);
+      return { index: index >= 0 ? index : (result.regions?.find((r) => r.command === command)?.index ?? i), command };
+    });
     let report: CheckReport;
     try {
       report = await deps.checker.check({ mode: policy.check, before, after: result.image, afterEncoded: upload.data, regions: result.regions, labelMap, applied, locale: job.locale, signal });
