@@ -11,6 +11,7 @@ import { slackMessages } from './messages/slack.js';
 import { feishuMessages } from './messages/feishu.js';
 import { evalMessages } from './messages/eval.js';
 import { opsMessages } from './messages/ops.js';
+import { safetyMessages } from './messages/safety.js';
 
 export { LOCALES, type Locale };
 
@@ -27,6 +28,7 @@ const english = {
   ...feishuMessages.en,
   ...evalMessages.en,
   ...opsMessages.en,
+  ...safetyMessages.en,
 };
 
 export type MessageKey = keyof typeof english;
@@ -44,6 +46,7 @@ const chinese: Record<MessageKey, string> = {
   ...feishuMessages['zh-CN'],
   ...evalMessages['zh-CN'],
   ...opsMessages['zh-CN'],
+  ...safetyMessages['zh-CN'],
 };
 
 const catalogs: Record<Locale, Record<MessageKey, string>> = { en: english, 'zh-CN': chinese };

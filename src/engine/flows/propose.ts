@@ -9,6 +9,7 @@ import { commonFields, notUnderstoodField, partsField, proposalReply, say, sugge
 import { buttons } from '../present/buttons.js';
 import { currentRevision, newId, type Proposal, type ThreadSession } from '../state/session.js';
 import type { ReplyImage } from '../types.js';
+import { trustOf } from '../trust.js';
 import type { Photos, Segmented } from './photos.js';
 
 type Field = { label: string; value: string };
@@ -27,13 +28,26 @@ export class Proposals {
     const { deps, records, config } = this.ctx;
     const thread = session.thread;
     const base = currentRevision(session);
-    const seg = await this.photos.segment(base.blob, locale);
+    // The content policy looks at the words while the photo is split into parts; nothing refused is planned or remembered.
+    const [refusal, seg] = await Promise.all([trustOf(this.ctx).screenInstruction(thread, instruction, locale), this.photos.segment(base.blob, locale)]);
+    if (refusal) {
+      await out.post(thread, { text: refusal.text, locale, kind: 'error' });
+      return;
+    }
     // Clicked points name the parts: the planner may only use those, and part edits are aimed at them.
     const picked = opts.points?.length && seg.map ? labelsAtPoints(seg.map, opts.points) : [];
     const labels = picked.length ? picked : this.photos.labels(seg);
     const plan = await timed('planner', () => deps.planner.plan({ instruction, labels, history: session.history, locale, ...(picked.length ? { focus: picked } : {}) }));
     const commands = picked.length ? plan.commands.map((c) => this.aimAt(c, picked)) : plan.commands;
-    const { runnable, needParts, advice } = this.sort(commands, seg);
+    const sorted = this.sort(commands, seg);
+    const { needParts, advice } = sorted;
+    // What the planner wrote goes through the deny list too, and face swaps the policy forbids are not offered.
+    const screened = trustOf(this.ctx).screenCommands(session, session.owner, sorted.runnable, locale);
+    if (screened.refusal) {
+      await out.post(thread, { text: screened.refusal.text, locale, kind: 'error' });
+      return;
+    }
+    const runnable = screened.commands;
     const wire = JSON.stringify(plan.commands.map((c) => this.toWire(c)));
     const remember = (s: ThreadSession) => {
       s.locale = locale;
@@ -41,7 +55,7 @@ export class Proposals {
       if (s.history.length > config.historyTurns) s.history.splice(0, s.history.length - config.historyTurns);
     };
 
-    const notes = this.segmentNotes(seg, needParts, locale);
+    const notes = [...this.segmentNotes(seg, needParts, locale), ...screened.notes];
     if (picked.length) notes.push(t(locale, 'engine.points_picked', { parts: this.partNames(picked, locale) }));
     if (plan.fallbackReason) notes.push(t(locale, plan.fallbackReason));
     if (session.faceSource && runnable.some((c) => c.command === 'swap_face')) notes.push(t(locale, 'engine.face_source'));
@@ -70,11 +84,15 @@ export class Proposals {
     const suggester = deps.suggester;
     const image = suggester ? await blobs.get(base.blob.id) : undefined;
     const suggestions = suggester && image ? await timed('suggester', () => suggester.suggest({ image, labels: this.photos.labels(seg), locale })) : [];
-    const { runnable, needParts, advice } = this.sort(
+    const sorted = this.sort(
       suggestions.map((s) => s.command),
       seg,
     );
-    const fields = commonFields(locale, { notes: this.segmentNotes(seg, needParts, locale), advice, ignored: opts.ignored });
+    const { needParts, advice } = sorted;
+    // Suggestions are model output: the same screening as planned commands (a refused one is simply not offered).
+    const screened = trustOf(this.ctx).screenCommands(session, session.owner, sorted.runnable, locale);
+    const runnable = screened.commands;
+    const fields = commonFields(locale, { notes: [...this.segmentNotes(seg, needParts, locale), ...screened.notes], advice, ignored: opts.ignored });
     if (opts.overlay) fields.unshift(this.partsOf(seg, locale));
     if (runnable.length === 0) {
       await out.post(thread, say(locale, 'engine.no_suggestions', { examples: t(locale, 'engine.examples') }, 'info', { fields }));

@@ -8,6 +8,7 @@ import { progressReply, say } from '../present/replies.js';
 import { keys } from '../state/keys.js';
 import { newId, type JobRecord, type ThreadSession, type ThreadSettings } from '../state/session.js';
 import type { UserRef } from '../types.js';
+import { currentEventId, trustOf } from '../trust.js';
 import type { Recovery } from './recovery.js';
 import type { JobRunner } from './run.js';
 
@@ -26,6 +27,8 @@ export interface StartRequest {
    */
   out: Outbox;
   newSeed?: boolean;
+  /** Settings for this job only, over the thread's (a targeted retry's stronger values). */
+  settings?: Partial<ThreadSettings>;
   /** The label of the control that started the job, kept (disabled) on its message while it runs. */
   chosen?: string;
 }
@@ -52,12 +55,15 @@ export class JobStarter {
     const id = newId(16);
     // The same event handled again after a restart mints the same job id: that job is under way already.
     if (await ctx.records.job(id)) return true;
-    const refuse = async (key: 'engine.shutting_down' | 'engine.rate_limited' | 'engine.too_many_jobs', params: Record<string, number> = {}) => {
+    const refuse = async (key: 'engine.shutting_down' | 'engine.rate_limited' | 'engine.too_many_jobs' | 'safety.face_swap_off' | 'safety.face_swap_own_photos', params: Record<string, number> = {}) => {
       markRejected();
       await out.ephemeral(session.thread, o.user, say(locale, key, params, 'error'));
       return false;
     };
     if (ctx.closed) return refuse('engine.shutting_down');
+    // Every job starts here (a proposal's buttons, Retry, a targeted retry): the face swap policy for whoever clicked.
+    const faceSwap = trustOf(ctx).faceSwapRefusal(session, o.user.id, o.commands);
+    if (faceSwap) return refuse(faceSwap);
     const { queue, config } = ctx;
     const now = Date.now();
     const recent = queue.recentStarts ? await queue.recentStarts(o.user.id, MINUTE) : (this.starts.get(o.user.id) ?? []).filter((ts) => now - ts < MINUTE);
@@ -67,8 +73,9 @@ export class JobStarter {
     if (queue.recordStart) await queue.recordStart(o.user.id, MINUTE);
     else this.starts.set(o.user.id, [...recent, now]);
 
-    const settings = { ...(await ctx.records.settings(session.thread, session.owner)) };
+    const settings = { ...(await ctx.records.settings(session.thread, session.owner)), ...(o.settings ?? {}) };
     if (o.newSeed) settings.seed = Math.floor(Math.random() * 2 ** 31);
+    const eventId = currentEventId();
     const job: JobRecord = {
       id,
       sessionId: session.id,
@@ -83,6 +90,7 @@ export class JobStarter {
       instance: ctx.instanceId,
       reply: out.ctx,
       locale,
+      ...(eventId ? { eventId } : {}),
       ...(o.chosen ? { chosen: o.chosen } : {}),
       createdAt: now,
       updatedAt: now,

@@ -42,6 +42,9 @@ export interface ThreadSession {
   history: ChatTurn[];
   /** The face source photo for swap_face (second photo of a message). */
   faceSource?: BlobRef;
+  /** Who posted the photo being edited and the face source (the face swap policy's "own photos"). */
+  photoBy?: string;
+  faceSourceBy?: string;
   pendingProposal?: string;
   createdAt: number;
   updatedAt: number;
@@ -95,9 +98,25 @@ export interface JobRecord {
   /** The final answer could not be delivered (the reply context had expired): Retrieve shows it. */
   undelivered?: boolean;
   failure?: string;
+  /** The platform event that started the job (logged with refusals of its result). */
+  eventId?: string;
+  /** Commands of the result that did not show up (the result check), for the targeted retry. */
+  checks?: FailedCheck[];
   locale: Locale;
   createdAt: number;
   updatedAt: number;
+}
+
+/** One command whose result check failed. */
+export interface FailedCheck {
+  /** Index of the command in the job. */
+  index: number;
+  command: Command;
+  failure: 'unchanged' | 'not_shown';
+  /** The vision model's sentence, when it gave one. */
+  reason?: string;
+  /** Whether a stronger retry exists (the button is only offered then). */
+  retry: boolean;
 }
 
 /** What a button's token refers to: everything needed to act on a click, even after a restart. */
