@@ -52,6 +52,9 @@ export class JobStarter {
   async start(o: StartRequest): Promise<boolean> {
     const { ctx } = this;
     const { session, out, locale } = o;
+    const id = newId(16);
+    // The same event handled again after a restart mints the same job id: that job is under way already.
+    if (await ctx.records.job(id)) return true;
     const refuse = async (key: 'engine.shutting_down' | 'engine.rate_limited' | 'engine.too_many_jobs' | 'safety.face_swap_off' | 'safety.face_swap_own_photos', params: Record<string, number> = {}) => {
       markRejected();
       await out.ephemeral(session.thread, o.user, say(locale, key, params, 'error'));
@@ -74,7 +77,7 @@ export class JobStarter {
     if (o.newSeed) settings.seed = Math.floor(Math.random() * 2 ** 31);
     const eventId = currentEventId();
     const job: JobRecord = {
-      id: newId(16),
+      id,
       sessionId: session.id,
       thread: session.thread,
       owner: session.owner,
@@ -103,10 +106,12 @@ export class JobStarter {
     // queue keeps it in Redis, where another instance (or this one, restarted) runs it.
     if (!queue.shared) await ctx.store.update<string[]>(keys.jobsOf(ctx.instanceId), (ids) => [...(ids ?? []), job.id]);
 
-    const progress = this.runner.progressFor(out);
+    // The job outlives the event: its progress edits are not part of the event's journal.
+    const jobOut = out.detached();
+    const progress = this.runner.progressFor(jobOut);
     let sent!: () => void;
     const messageSent = new Promise<void>((r) => (sent = r));
-    this.runner.local.set(job.id, { job, out, progress, messageSent });
+    this.runner.local.set(job.id, { job, out: jobOut, progress, messageSent });
     const queued = { id: job.id, user: o.user.id, lane: job.lane };
     const onPosition = (position: number) => progress.push(progressReply(job, { state: 'queued', position }));
     try {
@@ -124,7 +129,7 @@ export class JobStarter {
     } catch (err) {
       this.runner.local.delete(job.id);
       if (queue.shared) {
-        await this.runner.finish(job, out, { state: 'failed', progress, failure: t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }) }).catch(() => undefined);
+        await this.runner.finish(job, jobOut, { state: 'failed', progress, failure: t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }) }).catch(() => undefined);
       }
       throw err;
     }

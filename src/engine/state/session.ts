@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Locale } from '../../i18n/index.js';
 import type { ChatTurn, Command, UserSettings } from '../deps.js';
 import type { MessageRef, ReplyContext, ThreadRef } from '../types.js';
@@ -126,9 +125,7 @@ export type ActionScope =
   | { kind: 'job'; thread: ThreadRef; owner: string; sessionId: string; jobId: string }
   | { kind: 'thread'; thread: ThreadRef; owner: string; sessionId: string };
 
-export function newId(bytes = 12): string {
-  return randomBytes(bytes).toString('base64url');
-}
+export { newId } from './ids.js';
 
 export function currentRevision(s: ThreadSession): Revision {
   return s.revisions[s.current]!;
