@@ -12,6 +12,7 @@ import { HttpServer } from './server/http.js';
 import { registry, errorsTotal } from './util/metrics.js';
 import { settleWithin, untilAborted } from './util/abort.js';
 import { getLogger, type Logger } from './util/logger.js';
+import { resolveLocale, t } from './i18n/index.js';
 import type { Bot, BotContext } from './bots/types.js';
 import { createDiscordBot } from './bots/discord/index.js';
 import { createFeishuBot } from './bots/feishu/index.js';
@@ -28,6 +29,8 @@ export interface RunningApp {
   downloads: ModelDownloads;
   /** What can run now: the one source the engine, the playground, doctor and `serve` read. */
   availability: AvailabilitySource & { current(): Capabilities };
+  /** engine.shutdownMs: `stop()` is done within this plus a few seconds, however slow the platforms are. */
+  shutdownMs: number;
   stop(): Promise<void>;
 }
 
@@ -110,7 +113,8 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   for (const bot of bots) {
     try {
       engine.attach(bot.adapter);
-      await bot.start({ ...ctx, logger: logger.child({ bot: bot.platform }) }, engine.deliver);
+      // Bots acknowledge an event only once `accept` has stored it in the inbox.
+      await bot.start({ ...ctx, logger: logger.child({ bot: bot.platform }), state: engine.botState(bot.platform) }, engine.accept);
       void Promise.resolve(bot.ready?.()).then(() => engine.recover(bot.platform));
       logger.info({ bot: bot.platform }, 'bot started');
     } catch (err) {
@@ -125,6 +129,8 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
     body: await registry.metrics(),
   }));
   http.route('GET', '/readyz', async () => {
+    // Shutting down: load balancers take this instance out at once (/healthz stays 200 until exit).
+    if (!http.accepting) return { status: 503, body: { ready: false, checks: [{ name: 'app', state: 'down', detail: 'shutting down' }] } };
     const pending: Promise<HealthStatus | HealthStatus[]>[] = [engine.health(), ...bots.map((b) => b.health())];
     const settled = await Promise.all(
       pending.map((p) => untilAborted(p, AbortSignal.timeout(3000)).catch((err: unknown): HealthStatus => ({ name: 'check', state: 'down', detail: (err as Error).message }))),
@@ -137,18 +143,31 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const address = await http.listen(env.host, env.port);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
+  const shutdownMs = engine.config.shutdownMs;
   let stopping: Promise<void> | undefined;
+  /**
+   * Shutdown in a fixed order, bounded by engine.shutdownMs: 1. stop accepting (/readyz 503,
+   * webhooks and the playground 503 with Retry-After; bots close their connections); 2.–5. the
+   * engine stops taking jobs, lets running work finish until the deadline, abandons outside calls
+   * and keeps what is unfinished for the next start, flushes, closes the store last; then the
+   * HTTP server closes (/healthz answered 200 until then).
+   */
   const stop = () =>
     (stopping ??= (async () => {
-      logger.info('shutting down: no new work, finishing running jobs');
-      await Promise.all(bots.map((b) => settleWithin(b.stop(), AbortSignal.timeout(10_000))));
-      await Promise.all([engine.drain(20_000), downloads.close()]);
-      await http.close();
-      await engine.close().catch(() => undefined);
+      const deadline = Date.now() + shutdownMs;
+      logger.info({ shutdownMs }, 'shutting down: accepting nothing new, finishing running work');
+      http.stopAccepting((req) => {
+        const locale = resolveLocale(String(req.headers['accept-language'] ?? '').split(',')[0]?.trim());
+        return { status: 503, headers: { 'retry-after': '30' }, body: { error: t(locale, 'ops.restarting') } };
+      });
+      await Promise.all(bots.map((b) => settleWithin(b.stop(), AbortSignal.timeout(Math.min(5_000, shutdownMs / 2)))));
+      await Promise.all([engine.shutdown(deadline).catch((err: unknown) => logger.error({ err }, 'engine shutdown failed')), downloads.close()]);
+      await settleWithin(http.close(), AbortSignal.timeout(1_000));
+      logger.info('stopped');
     })());
 
   logger.info({ url, configured: describeEnv(env) }, 'chat-image-editor is serving');
-  return { url, http, engine, bots, downloads, availability, stop };
+  return { url, http, engine, bots, downloads, availability, shutdownMs, stop };
 }
 
 /** One line telling what else can be enabled, printed by `serve`. */

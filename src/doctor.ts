@@ -79,6 +79,45 @@ async function segmentationCheck(env: EnvSettings, locale: Locale, downloads: Mo
   });
 }
 
+/** Content safety and the result check: what protects results, and what does not (README "Safety"). */
+async function safetyLines(env: EnvSettings): Promise<DoctorLine[]> {
+  try {
+    const { safety, llm } = loadConfig({ sections: ['safety', 'llm'] });
+    const { createModerator, createClassifier } = await import('./pipeline/safety/index.js');
+    const { resolveVisionProfile } = await import('./providers/llm/profiles.js');
+    const moderator = createModerator(env, safety);
+    const classifier = moderator ? undefined : createClassifier(env, safety);
+    const overrides = Object.values(safety.workspaces).reduce((n, table) => n + Object.keys(table).length, 0);
+    const where = `level ${safety.level}, face swap ${safety.faceSwap}${overrides ? `, ${overrides} workspace override(s)` : ''}`;
+    let content: DoctorLine;
+    if (safety.level === 'off' && overrides === 0) content = { kind: 'service', name: 'content-safety', state: 'off', detail: 'level off: nothing is checked', env: 'CONFIG_FILE (safety.level)' };
+    else if (moderator) content = { kind: 'service', name: 'content-safety', state: 'ok', detail: `${where}; OpenAI moderation (${moderator.model}) for instructions and results`, env: 'OPENAI_API_KEY' };
+    else if (classifier) {
+      const h = await classifier.health();
+      content = { kind: 'service', name: 'content-safety', state: h.state === 'down' ? 'down' : 'ok', detail: `${where}; deny list for instructions, local classifier for results (${h.detail})`, env: 'CONFIG_FILE (safety.nsfw)' };
+    } else {
+      content = {
+        kind: 'service',
+        name: 'content-safety',
+        state: 'degraded',
+        detail: `${where}; deny list only: result images are not checked (strict refuses them) — set OPENAI_API_KEY or safety.nsfw.model`,
+        env: 'OPENAI_API_KEY',
+      };
+    }
+    const visionModel = resolveVisionProfile(env, llm)?.model;
+    const mode = safety.check.mode;
+    const check: DoctorLine =
+      mode === 'off'
+        ? { kind: 'service', name: 'result-check', state: 'off', detail: 'off: results are not checked', env: 'CONFIG_FILE (safety.check.mode)' }
+        : mode === 'vision' && !visionModel
+          ? { kind: 'service', name: 'result-check', state: 'degraded', detail: 'vision mode without VISION_MODEL: the local pixel check only', env: 'VISION_MODEL' }
+          : { kind: 'service', name: 'result-check', state: 'ok', detail: mode === 'vision' ? `pixels and the vision model ${visionModel}` : 'pixels (local); safety.check.mode: vision adds a vision model', env: 'VISION_MODEL' };
+    return [content, check];
+  } catch (err) {
+    return [{ kind: 'service', name: 'content-safety', state: 'down', detail: `the check itself failed (${errorMessage(err).split('\n')[0]})` }];
+  }
+}
+
 function botLines(env: EnvSettings): DoctorLine[] {
   const d = describeEnv(env);
   const bot = (name: string, on: boolean, vars: string, mode?: string): DoctorLine => ({
@@ -130,6 +169,7 @@ export async function runDoctor(
       Promise.all(images),
       segmentationCheck(env, locale, opts.downloads, opts.config),
       check('local', undefined, async () => new LocalOperations()),
+      safetyLines(env),
       dataDirLine(env.dataDir, locale),
     ])
   ).flat();

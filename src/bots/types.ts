@@ -2,6 +2,7 @@ import type { HttpServer } from '../server/http.js';
 import type { Logger } from '../util/logger.js';
 import type { HealthStatus } from '../core/health.js';
 import type { ChatAdapter, Deliver, Platform, ThreadQuery } from '../engine/types.js';
+import type { BotState } from '../engine/engine.js';
 
 /** What the app hands every bot when it starts it. */
 export interface BotContext {
@@ -11,6 +12,8 @@ export interface BotContext {
   threads: ThreadQuery;
   /** Work done for an event after acknowledging it (downloads, lookups): tracked so shutdown waits for it. */
   background<T>(work: Promise<T>): Promise<T>;
+  /** This bot's durable corner of the state store (the playground keeps its threads there); absent in some tests. */
+  state?: BotState;
 }
 
 /**
@@ -21,7 +24,11 @@ export interface BotContext {
 export interface Bot {
   readonly platform: Platform;
   readonly adapter: ChatAdapter;
-  /** Registers routes / connects; never blocks on the network (retries in the background). */
+  /**
+   * Registers routes / connects; never blocks on the network (retries in the background).
+   * `deliver` resolves once the event is stored: acknowledge the platform only then, and not at
+   * all when it rejects (the platform delivers the event again).
+   */
   start(ctx: BotContext, deliver: Deliver): Promise<void>;
   /** Resolves once the bot can send (its token is known to work); the engine then reports jobs a previous process left unfinished. */
   ready?(): Promise<void>;

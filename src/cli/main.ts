@@ -106,6 +106,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-n <count>', 'number of samples', (v) => Number.parseInt(v, 10))
     .option('--concurrency <c>', 'parallel requests', (v) => Number.parseInt(v, 10))
     .option('--out <dir>', 'folder for results.json, results.md and the chart')
+    .option('--check', 'evaluate the result check instead of the planner: its cost and how often it disagrees with "done"')
+    .addOption(new Option('--check-mode <mode>', 'result check to evaluate (with --check)').choices(['local', 'vision']))
+    .option('--check-set <file>', 'before/after pairs to check (default: a synthetic set)')
     .option('--json', 'print JSON')
     .action(action('eval'));
 

@@ -11,6 +11,7 @@ import { BackendsSchema } from './schemas/backends.js';
 import { EngineSchema } from './schemas/engine.js';
 import { BotsSchema } from './schemas/bots.js';
 import { VocabularySchema } from './schemas/vocabulary.js';
+import { SafetySchema } from './schemas/safety.js';
 
 /** Each section is one file `config/<name>.yaml`, validated by its schema. */
 export const SECTION_SCHEMAS = {
@@ -27,4 +28,5 @@ export const SECTION_SCHEMAS = {
   engine: EngineSchema,
   bots: BotsSchema,
   vocabulary: VocabularySchema,
+  safety: SafetySchema,
 } as const;

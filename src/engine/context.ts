@@ -1,5 +1,6 @@
 import type { EngineConfig } from '../config/schemas/engine.js';
 import type { ImageLimits } from '../core/image-io.js';
+import { untilAborted } from '../util/abort.js';
 import type { Logger } from '../util/logger.js';
 import type { Capabilities } from '../core/availability.js';
 import type { Locale } from '../i18n/index.js';
@@ -8,6 +9,7 @@ import { plainNames, type LabelNames } from './present/describe.js';
 import { currentLog } from './envelope.js';
 import type { JobQueue } from './jobs/queue/index.js';
 import type { BlobStore } from './state/blobs.js';
+import { replyHash, type Inbox, type InboxEntry, type JournalStep } from './state/inbox.js';
 import { Records } from './state/records.js';
 import type { StateStore } from './state/store.js';
 import type { ChatAdapter, MessageRef, Platform, Reply, ReplyContext, ThreadRef, UserRef } from './types.js';
@@ -23,6 +25,10 @@ export class EngineContext {
   closed = false;
   private readonly adapters = new Map<Platform, ChatAdapter>();
   readonly records: Records;
+  /** Aborted at the shutdown deadline: every outside call still running is abandoned (see Outbox). */
+  readonly stopping = new AbortController();
+  /** Writes that must land before the store closes (journal entries of calls finished late). */
+  readonly lateWrites = new Set<Promise<unknown>>();
 
   constructor(
     readonly config: EngineConfig,
@@ -77,7 +83,22 @@ export class EngineContext {
   outbox(platform: Platform, reply?: ReplyContext, message?: MessageRef): Outbox {
     const adapter = this.adapters.get(platform);
     if (!adapter) throw new Error(`no ${platform} adapter attached to the engine`);
-    return new Outbox(adapter, reply, message);
+    return new Outbox(adapter, reply, message, this.stopping.signal);
+  }
+
+  /** A write that shutdown must let finish before the store closes. */
+  track<T>(write: Promise<T>): Promise<T> {
+    this.lateWrites.add(write);
+    void write.finally(() => this.lateWrites.delete(write)).catch(() => undefined);
+    return write;
+  }
+}
+
+/** Why an outside call was abandoned: the shutdown deadline passed. The event stays in the inbox for the next start. */
+export class EngineStopping extends Error {
+  constructor() {
+    super('shutting down: abandoned at the deadline');
+    this.name = 'EngineStopping';
   }
 }
 
@@ -85,7 +106,9 @@ export class EngineContext {
  * Replies for one event (or one job): the adapter bound to that event's reply context, and the one
  * public message the event answers in. A request lives in a single message that changes through its
  * lifecycle (acknowledgement → proposal → progress → result): `post` sends it the first time and
- * edits it afterwards. A click that acts on the message it sits on starts with `message` set.
+ * edits it afterwards. A click that acts on the message it sits on starts with `message` set. A
+ * platform call still running at the shutdown deadline is abandoned (the caller gets
+ * EngineStopping), so a slow platform never holds the process past `engine.shutdownMs`.
  */
 export class Outbox {
   constructor(
@@ -93,6 +116,7 @@ export class Outbox {
     readonly ctx?: ReplyContext,
     /** The message this event answers in, once there is one. */
     public message?: MessageRef,
+    protected readonly stop?: AbortSignal,
   ) {}
 
   /** Shows `reply` in the event's message: posts it the first time, edits it afterwards. */
@@ -116,18 +140,117 @@ export class Outbox {
   }
 
   send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
-    return this.adapter.send(thread, reply, this.ctx);
+    return this.guard(this.adapter.send(thread, reply, this.ctx));
   }
 
   update(message: MessageRef, reply: Reply): Promise<void> {
-    return this.adapter.update(message, reply, this.ctx);
+    return this.guard(this.adapter.update(message, reply, this.ctx));
   }
 
   ephemeral(thread: ThreadRef, user: UserRef, reply: Reply): Promise<void> {
-    return this.adapter.sendEphemeral(thread, user, { ...reply, ephemeral: true }, this.ctx);
+    return this.guard(this.adapter.sendEphemeral(thread, user, { ...reply, ephemeral: true }, this.ctx));
   }
 
   uploadLimit(thread: ThreadRef): number {
     return this.adapter.uploadLimit(thread, this.ctx);
+  }
+
+  /** The same adapter, context and message without an event's journal (jobs keep it after their event is done). */
+  detached(): Outbox {
+    return new Outbox(this.adapter, this.ctx, this.message, this.stop);
+  }
+
+  protected guard<T>(call: Promise<T>): Promise<T> {
+    return this.stop ? untilAborted(call, this.stop) : call;
+  }
+}
+
+/**
+ * The outbox of an inbox entry: every reply is journaled in the entry once the platform confirms
+ * it, so a later attempt (after a crash or a shutdown) skips what was sent, edits a sent message
+ * whose content changed, and asks the adapter (`findSent`) about the one post that may have
+ * reached the platform unconfirmed. Replies are numbered in the order the handling makes them.
+ */
+export class JournaledOutbox extends Outbox {
+  private n = 0;
+  private sealed = false;
+  /** A resumed attempt looks for its first unconfirmed post on the platform before posting again. */
+  private searching: boolean;
+
+  constructor(
+    adapter: ChatAdapter,
+    ctx: ReplyContext | undefined,
+    message: MessageRef | undefined,
+    stop: AbortSignal,
+    private readonly entry: InboxEntry,
+    private readonly inbox: Inbox,
+    private readonly owner: string,
+    private readonly track: <T>(write: Promise<T>) => Promise<T>,
+  ) {
+    super(adapter, ctx, message, stop);
+    this.searching = entry.attempts > 1;
+  }
+
+  /** The event is finished: later calls (a job's progress) go straight to the platform. */
+  seal(): void {
+    this.sealed = true;
+  }
+
+  private done(n: number): JournalStep | undefined {
+    return this.entry.steps.find((s) => s.n === n);
+  }
+
+  /** Journals a confirmed reply; runs even when the caller stopped waiting (shutdown lets it land). */
+  private confirm<T>(call: Promise<T>, step: (result: T) => JournalStep): Promise<T> {
+    return this.track(
+      call.then(async (result) => {
+        const s = step(result);
+        this.entry.steps = [...this.entry.steps.filter((x) => x.n !== s.n), s];
+        await this.inbox.record(this.entry.id, this.owner, s);
+        return result;
+      }),
+    );
+  }
+
+  override async send(thread: ThreadRef, reply: Reply): Promise<MessageRef> {
+    if (this.sealed) return super.send(thread, reply);
+    const n = this.n++;
+    const hash = replyHash(reply);
+    const done = this.done(n);
+    if (done?.ref) {
+      if (done.hash !== hash) await this.guard(this.confirm(this.adapter.update(done.ref, reply, this.ctx), () => ({ ...done, hash })));
+      return done.ref;
+    }
+    const key = `${this.entry.id}#${n}`;
+    if (this.searching && this.adapter.findSent) {
+      const found = await this.guard(this.adapter.findSent(thread, key, this.ctx));
+      if (found) {
+        await this.guard(this.confirm(Promise.resolve(found), (ref) => ({ n, kind: 'send', hash, ref })));
+        return found;
+      }
+    }
+    this.searching = false;
+    return this.guard(this.confirm(this.adapter.send(thread, { ...reply, key }, this.ctx), (ref) => ({ n, kind: 'send', hash, ref })));
+  }
+
+  override async update(message: MessageRef, reply: Reply): Promise<void> {
+    if (this.sealed) return super.update(message, reply);
+    const n = this.n++;
+    const hash = replyHash(reply);
+    if (this.done(n)?.hash === hash) return;
+    await this.guard(this.confirm(this.adapter.update(message, reply, this.ctx), () => ({ n, kind: 'update', hash })));
+  }
+
+  override async ephemeral(thread: ThreadRef, user: UserRef, reply: Reply): Promise<void> {
+    if (this.sealed) return super.ephemeral(thread, user, reply);
+    const n = this.n++;
+    // Shown once: a one-user note cannot be looked up or edited, so a later attempt never repeats it.
+    if (this.done(n)) return;
+    const hash = replyHash(reply);
+    await this.guard(this.confirm(this.adapter.sendEphemeral(thread, user, { ...reply, ephemeral: true, key: `${this.entry.id}#${n}` }, this.ctx), () => ({ n, kind: 'ephemeral', hash })));
+  }
+
+  override detached(): Outbox {
+    return new Outbox(this.adapter, this.ctx, this.message, this.stop);
   }
 }

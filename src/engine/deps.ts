@@ -7,10 +7,15 @@ import type { AvailabilitySource } from '../core/availability.js';
 import type { Command, ParseResult, Rejection, WireCommand } from '../pipeline/commands/index.js';
 import type { ExecuteRequest, ExecuteResult } from '../pipeline/execute/index.js';
 import type { PlanRequest, PlanResult as FullPlanResult } from '../pipeline/plan/types.js';
+import type { CheckReport, CheckRequest, RetryPlan } from '../pipeline/check/index.js';
+import type { Policy, SafetyVerdict, WorkspaceRef } from '../pipeline/safety/index.js';
 
 export type { Command, Rejection, WireCommand, ExecuteRequest, ExecuteResult, PlanRequest };
 export type { ChatTurn } from '../pipeline/plan/types.js';
-export type { UserSettings } from '../pipeline/execute/index.js';
+export type { UserSettings, AppliedRegion } from '../pipeline/execute/index.js';
+import type { UserSettings } from '../pipeline/execute/index.js';
+export type { CheckReport, CommandCheck, RetryPlan } from '../pipeline/check/index.js';
+export type { Policy, SafetyVerdict } from '../pipeline/safety/index.js';
 
 /**
  * What the engine needs from the pipeline and providers. Data shapes are the real modules' types;
@@ -74,6 +79,27 @@ export interface CommandCatalog {
   validate?(items: readonly unknown[]): ParseResult;
 }
 
+/**
+ * Trust and safety (README "Safety"): the policy of each workspace, the content gate before planning
+ * and before posting, the result check after every job, and targeted retries of failed edits.
+ */
+export interface TrustDeps {
+  policies: { resolve(ref: WorkspaceRef): Policy };
+  gate: {
+    /** Which checker looks at result images (`none`: nothing can). */
+    readonly imageChecker: 'moderation' | 'classifier' | 'none';
+    checkText(text: string, policy: Policy, signal?: AbortSignal): Promise<SafetyVerdict>;
+    checkTerms(texts: readonly string[], policy: Policy): SafetyVerdict;
+    checkImage(image: Buffer, policy: Policy, signal?: AbortSignal): Promise<SafetyVerdict>;
+  };
+  /** Absent: no result check at all. */
+  checker?: { check(req: CheckRequest): Promise<CheckReport> };
+  /** Commands the face swap policy governs (those whose template swaps faces). */
+  faceSwapCommands: ReadonlySet<string>;
+  /** A stronger second try of one command whose check failed; undefined when none would differ. */
+  planRetry(command: Command, settings: UserSettings): RetryPlan | undefined;
+}
+
 /** Everything the engine depends on (built by the composition root, src/compose.ts). */
 export interface EngineDeps {
   segmentation?: Segmentation;
@@ -88,4 +114,6 @@ export interface EngineDeps {
    * edits asked for while the model downloads wait for it. Without it everything counts as available.
    */
   availability?: AvailabilitySource;
+  /** Absent (tests with fakes): no content checks, no result check, face swap unrestricted. */
+  trust?: TrustDeps;
 }

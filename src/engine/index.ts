@@ -2,9 +2,10 @@ import path from 'node:path';
 import Keyv from 'keyv';
 import { EngineSchema, type EngineConfig } from '../config/schemas/engine.js';
 import { encodeForUpload } from '../pipeline/image/encode.js';
+import { countLabelsOffThread } from '../pipeline/labelmap.js';
 import { DEFAULT_LIMITS, type ImageLimits } from '../core/image-io.js';
 import { getLogger, type Logger } from '../util/logger.js';
-import type { EngineDeps } from './deps.js';
+import type { EngineDeps, Segmentation } from './deps.js';
 import { Engine } from './engine.js';
 import { openJobQueue, type JobQueue } from './jobs/queue/index.js';
 import { FileBlobStore, type BlobStore } from './state/blobs.js';
@@ -51,11 +52,31 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
 
   const blobs = opts.blobs ?? new FileBlobStore(path.join(opts.env.dataDir, 'images'));
   const deps: EngineDeps = { encodeForUpload, ...opts.deps };
+  if (deps.segmentation) deps.segmentation = countedOffThread(deps.segmentation);
   const queue = opts.queue ?? (await openJobQueue({ config, redisUrl: opts.env.redisUrl, storeKind: store.kind, log }));
   log.info({ store: store.kind, queue: queue.kind, segmentation: Boolean(deps.segmentation), suggester: Boolean(deps.suggester), catalog: Boolean(deps.catalog) }, 'engine ready');
   const engine = new Engine({ config, store, blobs, deps, imageLimits: opts.imageLimits ?? DEFAULT_LIMITS, queue, logger, onClose: opts.onClose });
   await engine.start();
   return engine;
+}
+
+/**
+ * The segmenter, with each new label map's parts counted in the pixel worker pool before the
+ * engine reads them (parts lists, overlays, plans): a 49 MP map is 49 million pixels to count.
+ */
+function countedOffThread(seg: Segmentation): Segmentation {
+  const segment: Segmentation['segment'] = async (...args) => {
+    const map = await seg.segment(...args);
+    await countLabelsOffThread(map);
+    return map;
+  };
+  return new Proxy(seg, {
+    get(target, prop) {
+      if (prop === 'segment') return segment;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 function storeKind(keyv: Keyv): StateStore['kind'] {

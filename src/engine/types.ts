@@ -149,6 +149,12 @@ export interface Reply {
    * state, `result` an edited photo, `info` any other answer, `error` a failure the user can act on.
    */
   kind?: ReplyKind;
+  /**
+   * Idempotency key of this reply (added by the engine): adapters that can attach it to the posted
+   * message (Slack message metadata, the playground's thread) find it again with `findSent`, so an
+   * event resumed after a crash does not post the same answer twice.
+   */
+  key?: string;
 }
 
 export type ReplyKind = 'ack' | 'proposal' | 'progress' | 'result' | 'info' | 'error';
@@ -184,6 +190,12 @@ export interface ChatAdapter {
   /** The engine has finished with an event (Discord removes a "thinking…" placeholder nobody filled). */
   settle?(ctx: ReplyContext): Promise<void>;
   /**
+   * The message sent earlier in `thread` with `Reply.key` = `key`, if any. The engine asks when it
+   * resumes an event whose last post may have reached the platform before the process died.
+   * Adapters without it get at-least-once for that one post.
+   */
+  findSent?(thread: ThreadRef, key: string, ctx?: ReplyContext): Promise<MessageRef | undefined>;
+  /**
    * Images become messages of their own on this platform (Slack files): the engine then leaves out
    * the images a reply can do without (the parts overlay), so a request stays within two messages.
    */
@@ -210,8 +222,12 @@ export type InboundEvent =
   | { kind: 'action'; action: ActionEvent };
 
 /**
- * The one way into the engine. Resolves when the event has been handled (answers sent; jobs it
- * started may still run). Re-deliveries of an event id are dropped here, nowhere else.
+ * The one way into the engine. Bots get `Engine.accept`: it resolves once the event is stored in
+ * the durable inbox (or known already: a re-delivery, dropped here and nowhere else), and only then
+ * may the bot acknowledge the platform; handling goes on in the engine, tracked for shutdown. It
+ * rejects when the event could not be stored (store closed at shutdown, store down): then the bot
+ * must not acknowledge, so the platform delivers it again. `Engine.deliver` (tests, in-process
+ * callers) resolves when the event has been handled (answers sent; jobs it started may still run).
  */
 export type Deliver = (event: InboundEvent, ctx?: ReplyContext) => Promise<void>;
 

@@ -18,3 +18,4 @@ export {
 export { photoLabelsSource, listPhotos, type LabelsSource, type PhotoSegmenter } from './photos.js';
 export { teacherRequestWriter, cleanRequest, type RequestWriter } from './teacher.js';
 export { readConversations, anonymise } from './conversations.js';
+export { checkTable, loadCheckSet, runCheckEval, summarizeCheck, syntheticCheckSet, type CheckEvalOptions, type CheckEvalReport, type CheckItem, type CheckOutcome } from './check.js';

@@ -12,6 +12,7 @@ import { feishuMessages } from './messages/feishu.js';
 import { evalMessages } from './messages/eval.js';
 import { opsMessages } from './messages/ops.js';
 import { availabilityMessages } from './messages/availability.js';
+import { safetyMessages } from './messages/safety.js';
 
 export { LOCALES, type Locale };
 
@@ -29,6 +30,7 @@ const english = {
   ...evalMessages.en,
   ...opsMessages.en,
   ...availabilityMessages.en,
+  ...safetyMessages.en,
 };
 
 export type MessageKey = keyof typeof english;
@@ -47,6 +49,7 @@ const chinese: Record<MessageKey, string> = {
   ...evalMessages['zh-CN'],
   ...opsMessages['zh-CN'],
   ...availabilityMessages['zh-CN'],
+  ...safetyMessages['zh-CN'],
 };
 
 const catalogs: Record<Locale, Record<MessageKey, string>> = { en: english, 'zh-CN': chinese };

@@ -1,11 +1,41 @@
 import type { LabelMap } from '../core/types.js';
+import { countLabels } from './image/kernels/labels.js';
 
-/** Pixel counts per label index. */
+/** Counts already made per label map (a label map is never changed once made). */
+const counted = new WeakMap<LabelMap, Float64Array>();
+
+/** Pixel counts per label index (counted once per map; `countLabelsOffThread` counts big maps off the event loop). */
 export function labelHistogram(map: LabelMap): Float64Array {
-  const counts = new Float64Array(Math.max(256, map.labels.length));
-  const d = map.data;
-  for (let i = 0, n = d.length; i < n; i++) counts[d[i]!]++;
+  let counts = counted.get(map);
+  if (!counts) {
+    counts = countLabels(map.data, map.labels.length);
+    counted.set(map, counts);
+  }
   return counts;
+}
+
+/** Below this many pixels a thread hop costs more than the loop. */
+const SMALL = 1 << 20;
+
+/**
+ * The map's pixels in shared memory, copied there once (in slices, without a long block); the
+ * map keeps the shared copy, so every later pool task (counts, overlay, edit masks) reads it
+ * without copying.
+ */
+export async function shareLabelMap(map: LabelMap): Promise<SharedArrayBuffer> {
+  const { sharedAsync } = await import('./image/shared.js');
+  const sab = await sharedAsync(map.data);
+  if (map.data.buffer !== sab) map.data = new Uint8Array(sab, 0, map.data.length);
+  return sab;
+}
+
+/** Counts the map's labels in the pixel worker pool, so later labelHistogram / labelFractions calls are free. */
+export async function countLabelsOffThread(map: LabelMap): Promise<void> {
+  if (counted.has(map)) return;
+  if (map.data.length < SMALL) return void labelHistogram(map);
+  const sab = await shareLabelMap(map);
+  const { pixelPool } = await import('./image/pool.js');
+  counted.set(map, await pixelPool().run({ kind: 'labels.count', map: sab, length: map.data.length, slots: map.labels.length }));
 }
 
 /** Labels present in the map with the share of pixels they cover, largest first. */

@@ -3,25 +3,21 @@ import type { Locale } from '../i18n/index.js';
 import { t } from '../i18n/index.js';
 import type { LabelsConfig } from '../config/schemas/labels.js';
 import { DEFAULT_LIMITS, inspectImage, uprightPipeline, type ImageLimits } from '../core/image-io.js';
-import { labelFractions } from './labelmap.js';
+import { countLabelsOffThread, labelFractions, shareLabelMap } from './labelmap.js';
+import { labelColour, tint } from './image/kernels/labels.js';
+import { pixelPool } from './image/pool.js';
+import { sharedAsync, sharedBytes } from './image/shared.js';
 import type { LabelMap } from '../core/types.js';
 
-/** Distinct colours (Kelly's / Glasbey-style), label index → RGB; background stays untinted. */
-const PALETTE: [number, number, number][] = [
-  [0, 0, 0], [255, 179, 0], [128, 62, 117], [255, 104, 0], [166, 189, 215], [193, 0, 32], [206, 162, 98],
-  [0, 125, 52], [246, 118, 142], [0, 83, 138], [255, 122, 92], [83, 55, 122], [255, 142, 0], [179, 40, 81],
-  [244, 200, 0], [127, 24, 13], [147, 170, 0], [89, 51, 21], [241, 58, 19], [35, 44, 22],
-];
+export { labelColour } from './image/kernels/labels.js';
 
-export function labelColour(index: number): [number, number, number] {
-  if (index < PALETTE.length) return PALETTE[index]!;
-  // Golden-angle hues for long label lists.
-  const h = (index * 137.508) % 360;
-  const c = 200;
-  const x = Math.round(c * (1 - Math.abs(((h / 60) % 2) - 1)));
-  const seg = Math.floor(h / 60);
-  const rgb: [number, number, number][] = [[c, x, 0], [x, c, 0], [0, c, x], [0, x, c], [x, 0, c], [c, 0, x]];
-  return rgb[seg]!;
+/** The parts tint, in the pixel pool for big label maps (the photo side is at most `maxSide`). */
+async function tinted(rgb: Uint8Array, w: number, h: number, ch: number, map: LabelMap): Promise<Uint8Array> {
+  if (map.data.length < 1 << 20) return tint(rgb, w, h, ch, map);
+  const [rgbShared, mapShared] = await Promise.all([sharedAsync(rgb), shareLabelMap(map)]);
+  const out = sharedBytes(w * h * 3);
+  await pixelPool().run({ kind: 'labels.tint', rgb: rgbShared, width: w, height: h, channels: ch, map: mapShared, mapWidth: map.width, mapHeight: map.height, out: out.buffer as SharedArrayBuffer });
+  return out;
 }
 
 function displayName(label: string, locale: Locale, labels: Pick<LabelsConfig, 'display'> | undefined): string {
@@ -61,28 +57,8 @@ export async function renderOverlay(
     .toBuffer({ resolveWithObject: true });
   const w = info.width;
   const h = info.height;
-  const ch = info.channels;
-  const out = Buffer.alloc(w * h * 3);
-  const xs = new Int32Array(w);
-  for (let x = 0; x < w; x++) xs[x] = Math.min(map.width - 1, Math.floor(((x + 0.5) * map.width) / w));
-  for (let y = 0; y < h; y++) {
-    const my = Math.min(map.height - 1, Math.floor(((y + 0.5) * map.height) / h)) * map.width;
-    for (let x = 0; x < w; x++) {
-      const label = map.data[my + xs[x]!]!;
-      const s = (y * w + x) * ch;
-      const o = (y * w + x) * 3;
-      if (label === 0) {
-        out[o] = rgb[s]! * 0.6;
-        out[o + 1] = rgb[s + 1]! * 0.6;
-        out[o + 2] = rgb[s + 2]! * 0.6;
-      } else {
-        const c = labelColour(label);
-        out[o] = rgb[s]! * 0.45 + c[0] * 0.55;
-        out[o + 1] = rgb[s + 1]! * 0.45 + c[1] * 0.55;
-        out[o + 2] = rgb[s + 2]! * 0.45 + c[2] * 0.55;
-      }
-    }
-  }
+  // Per-pixel loops run in the pixel worker pool: a 49 MP label map must not hold the event loop.
+  const [out] = await Promise.all([tinted(rgb, w, h, info.channels, map), countLabelsOffThread(map)]);
   const fractions = labelFractions(map);
   const rowH = Math.max(18, Math.round(Math.max(w, h) / 40));
   const font = Math.round(rowH * 0.7);

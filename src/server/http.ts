@@ -59,6 +59,7 @@ function defaultBodyTimeout(maxBodyBytes: number): number {
 export class HttpServer {
   private readonly routes: Route[] = [];
   private server?: http.Server;
+  private refusal?: (req: http.IncomingMessage) => RouteResponse;
 
   constructor() {
     this.route('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
@@ -73,6 +74,19 @@ export class HttpServer {
       bodyTimeoutMs: Math.min(options.bodyTimeoutMs ?? defaultBodyTimeout(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), REQUEST_TIMEOUT_MS - 1_000),
       handler,
     });
+  }
+
+  /**
+   * Shutdown step 1: every request that brings something in (any method but GET and HEAD: webhooks,
+   * the playground's messages and clicks) gets `refusal` (503 with Retry-After), so platforms
+   * deliver it again later or elsewhere. GET routes (/healthz, /metrics, pages) go on answering.
+   */
+  stopAccepting(refusal: (req: http.IncomingMessage) => RouteResponse): void {
+    this.refusal = refusal;
+  }
+
+  get accepting(): boolean {
+    return this.refusal === undefined;
   }
 
   has(method: string, path: string): boolean {
@@ -125,6 +139,7 @@ export class HttpServer {
       if (!url) return refuse(res, { status: 400, body: { error: 'bad request target' } });
       pathname = url.pathname;
       const method = (req.method ?? 'GET').toUpperCase();
+      if (this.refusal && method !== 'GET' && method !== 'HEAD') return refuse(res, this.refusal(req));
       const { route, pathKnown } = this.match(method, pathname);
       if (!route) {
         const answer = pathKnown ? { status: 405, body: { error: 'method not allowed' } } : { status: 404, body: { error: 'not found' } };

@@ -66,6 +66,20 @@ export const errorsTotal = new Counter({
   registers: [registry],
 });
 
+export const safetyRefusalsTotal = new Counter({
+  name: 'cie_safety_refusals_total',
+  help: 'Content refused by the safety policy, by stage (prompt, commands, output), reason (flagged, unavailable) and category.',
+  labelNames: ['stage', 'reason', 'category'] as const,
+  registers: [registry],
+});
+
+export const resultChecksTotal = new Counter({
+  name: 'cie_result_checks_total',
+  help: 'Commands judged by the result check, by mode and result (passed, unchanged, not_shown).',
+  labelNames: ['mode', 'result'] as const,
+  registers: [registry],
+});
+
 /** Times a promise into backendLatency. */
 export async function timed<T>(service: string, work: () => Promise<T>): Promise<T> {
   const end = backendLatency.startTimer({ service });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { TestAdapter } from '../support/test-adapter.js';
 import { fakeExecutor, fakeSegmentation, makeEngine, meanColor, photo } from './fakes.js';
+import { MemoryBlobStore, StateStore, memoryStore } from '../../src/engine/index.js';
 
 describe('a conversation through the test adapter', () => {
   it('answers a photo with an instruction at once, then proposes one button per command', async () => {
@@ -373,17 +374,21 @@ describe('operations', () => {
   });
 
   it('while draining for shutdown, a click is answered and the button keeps working afterwards', async () => {
-    const { engine, executor } = await makeEngine();
+    const store = memoryStore();
+    const blobs = new MemoryBlobStore();
+    const { engine, executor } = await makeEngine({ store, blobs });
     const chat = new TestAdapter(engine);
     await chat.post({ text: 'brighter', images: [await photo()] });
     await engine.drain(100);
     await chat.click(/^Adjust/);
     expect(chat.last('T1')!.reply.text).toMatch(/restarting right now/);
     expect(executor.log).toHaveLength(0);
-    // The click was not used up: the same button works on the next engine (same store).
-    engine.ctx.closed = false;
+    await engine.close(100);
+    // The click was not used up: the same button works on the next engine (same data).
+    const next = await makeEngine({ store: new StateStore(store.keyv, 'memory'), blobs });
+    chat.attach(next.engine);
     await chat.click(/^Adjust/);
     await chat.waitUntilIdle();
-    expect(executor.log).toHaveLength(1);
+    expect(next.executor.log).toHaveLength(1);
   });
 });

@@ -58,7 +58,7 @@ describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
     expect(chat.replies('T1', { type: 'ephemeral' }).map((r) => r.reply.text)).toEqual([expect.stringMatching(/already pressed/)]);
   });
 
-  it("leaves a live instance's running job alone and reports it once that instance is gone", async () => {
+  it("leaves a live instance's running job alone and runs it once that instance is gone", async () => {
     const a = await instance();
     const hanging = fakeExecutor({ hang: true });
     const aEngine = await createEngine(engineOptions({
@@ -88,8 +88,12 @@ describe.skipIf(!hasRedis)('state in Redis (REDIS_URL)', () => {
     const c = await instance();
     c.engine.attach(chat);
     await c.engine.recover(chat.platform);
-    const job = chat.threadMessages('R1').find((m) => m.reply.kind === 'error')!;
-    expect(job.reply.text).toMatch(/interrupted because the bot restarted/);
+    await c.engine.idle();
+    // Its photo and commands are in the store: the job runs again and edits the same progress message.
+    expect(c.executor.log).toHaveLength(1);
+    expect(chat.threadMessages('R1').filter((m) => m.reply.progress || m.reply.kind === 'result')).toHaveLength(1);
+    expect(chat.last('R1')!.reply.kind).toBe('result');
+    expect(chat.threadMessages('R1').some((m) => m.reply.kind === 'error')).toBe(false);
   });
 
   it('stops start-up with a clear error when Redis cannot be reached and memory fallback is off', async () => {

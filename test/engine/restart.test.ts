@@ -76,7 +76,7 @@ describe('state survives a restart (SQLite under DATA_DIR)', () => {
     await second.engine.close();
   });
 
-  it('a job cut off by a restart is reported failed with a Retry button, and Retry works', async () => {
+  it('a job cut off by a restart runs again at the next start and edits its own progress message', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'engine-restart-'));
     dirs.push(dataDir);
     const hanging = fakeExecutor({ hang: true });
@@ -89,14 +89,35 @@ describe('state survives a restart (SQLite under DATA_DIR)', () => {
 
     const second = await boot(dataDir);
     chat.attach(second.engine);
-    second.engine.attach(chat);
+    await second.engine.recover(chat.platform);
+    await chat.waitUntilIdle();
+    expect(second.executor.log).toHaveLength(1);
+    const jobs = chat.threadMessages('T1').filter((m) => m.reply.progress || m.reply.kind === 'result');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.reply.kind).toBe('result');
+    expect(await meanColor(jobs[0]!.reply.images![0]!.data)).toEqual([71, 122, 224]);
+    await second.engine.close();
+  });
+
+  it('a job whose photo was replaced before the restart is reported interrupted, with Retry', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'engine-restart-'));
+    dirs.push(dataDir);
+    const hanging = fakeExecutor({ hang: true });
+    const first = await boot(dataDir, hanging);
+    const chat = new TestAdapter(first.engine);
+    await chat.post({ text: 'brighter', images: [await photo()] });
+    await chat.click(/^Adjust/);
+    while (hanging.started === 0) await new Promise((r) => setTimeout(r, 5));
+    // A new photo starts the thread over; then the process dies.
+    await chat.post({ text: 'brighter', images: [await photo('#808080')] });
+
+    const second = await boot(dataDir);
+    chat.attach(second.engine);
     await second.engine.recover(chat.platform);
     const job = chat.threadMessages('T1').find((m) => m.reply.kind === 'error')!;
     expect(job.reply.text).toMatch(/interrupted because the bot restarted/);
-    await chat.click('Try again');
-    await chat.waitUntilIdle();
-    expect(chat.last('T1')!.reply.kind).toBe('result');
-    expect(second.executor.log).toHaveLength(1);
+    expect((job.reply.buttons ?? []).flat().map((b) => b.label)).toContain('Try again');
+    expect(second.executor.log).toHaveLength(0);
     await second.engine.close();
   });
 

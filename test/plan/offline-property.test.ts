@@ -50,7 +50,7 @@ const understoodClause: fc.Arbitrary<Understood> = fc.oneof(
     command: 'change',
     labels: p.labels,
   })),
-  partZh.map((p) => ({ text: `去掉${p.word}`, command: 'remove', labels: p.labels })),
+  partZh.map((p) => ({ text: `去掉${p.word}`, command: 'erase', labels: p.labels })),
   partEn.map((p) => ({ text: `blur the ${p.word}`, command: 'blur', labels: p.labels })),
   fc.constantFrom('美颜并增强笑容', '加强眼部细节', 'give me a bigger smile', '让笑容更灿烂').map((text) => ({ text, command: 'face', labels: [] })),
   fc.constantFrom('背景虚化', 'blur the background a lot').map((text) => ({ text, command: 'blur', labels: ['Background'] })),
@@ -144,7 +144,7 @@ describe('a long instruction (issue 16): every clause is a command or listed as 
   it('English: each clause once, far under the limit, nothing lost', () => {
     const r = planner.planSync({ instruction: enClauses.join(', then '), labels: DEFAULT_MODEL_LABELS });
     const kinds = r.commands.map((c) => c.command).sort();
-    expect(kinds).toEqual(['change', 'face', 'recolor', 'recolor', 'recolor', 'remove']);
+    expect(kinds).toEqual(['change', 'erase', 'face', 'recolor', 'recolor', 'recolor']);
     const change = r.commands.find((c) => c.command === 'change')!;
     expect(change.args.labels).toEqual(expect.arrayContaining(['Pants', 'Background']));
     expect(r.rejected.map((x) => String(x.item))).toEqual(['qzxv bdfk']);

@@ -82,7 +82,8 @@ describe('offline interpreter: more shapes', () => {
 
   it('black and white, remove, swap face', async () => {
     expect(await wire('make the background black and white')).toEqual([{ command: 'grayscale', paras: [['Background']] }]);
-    expect(await wire('去掉墨镜')).toEqual([{ command: 'remove', paras: [['Sunglasses']] }]);
+    expect(await wire('去掉墨镜')).toEqual([{ command: 'erase', paras: [['Sunglasses']] }]);
+    expect(await wire('去掉背景')).toEqual([{ command: 'remove', paras: [['Background']] }]);
     expect((await wire('换脸'))[0]!.command).toBe('swap_face');
   });
 

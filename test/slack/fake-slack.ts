@@ -17,6 +17,8 @@ export interface PostedMessage {
   user?: string;
   text: string;
   blocks: Array<Record<string, any>>;
+  /** Message metadata (chat.postMessage `metadata`), returned by conversations.replies with include_all_metadata. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 export interface Upload {
@@ -60,6 +62,12 @@ export class FakeSlack {
   readonly acks = new Map<string, unknown>();
   readonly sockets = new Set<WebSocket>();
   authTestCalls = 0;
+  /**
+   * A slow Slack: every Web API call takes effect at once but is answered only after this many
+   * milliseconds (the worst case for a client that gives up waiting: the post exists, the client
+   * never learnt its ts).
+   */
+  delayMs = 0;
   /**
    * Things Slack accepts but its documentation advises against, noted for tests to assert none:
    * more than one primary button in a message, a block_id reused for changed content in
@@ -196,6 +204,22 @@ export class FakeSlack {
   // ---- Web API -----------------------------------------------------------------------------
 
   private handle(req: FakeRequest, res: http.ServerResponse): void {
+    if (this.delayMs > 0 && req.path.startsWith('/api/')) {
+      const delay = this.delayMs;
+      const writeHead = res.writeHead.bind(res);
+      const end = res.end.bind(res);
+      // The call's effect happens now; the answer leaves later (or never, when the caller went away).
+      let head: unknown[] | undefined;
+      res.writeHead = ((...args: unknown[]) => ((head = args), res)) as never;
+      res.end = ((...args: unknown[]) => {
+        setTimeout(() => {
+          if (res.destroyed) return;
+          if (head) (writeHead as (...a: unknown[]) => void)(...head);
+          (end as (...a: unknown[]) => void)(...args);
+        }, delay);
+        return res;
+      }) as never;
+    }
     if (req.method === 'GET' && req.path.startsWith('/files-pri/')) return this.download(req, res);
     if (req.method === 'POST' && req.path.startsWith('/upload/')) return void this.receiveUpload(req, res);
     if (req.method !== 'POST' || !req.path.startsWith('/api/')) return sendJson(res, 404, { ok: false, error: 'unknown_method' });
@@ -217,7 +241,8 @@ export class FakeSlack {
         if (!args.text && !args.blocks) return sendJson(res, 200, { ok: false, error: 'no_text' });
         this.noteGuidance(method, args.text, args.blocks);
         const ts = this.nextTs();
-        this.messages.push({ method, channel: args.channel, ts, thread_ts: args.thread_ts, text: args.text ?? '', blocks: parseBlocks(args.blocks) });
+        const metadata = args.metadata ? (JSON.parse(args.metadata) as PostedMessage['metadata']) : undefined;
+        this.messages.push({ method, channel: args.channel, ts, thread_ts: args.thread_ts, text: args.text ?? '', blocks: parseBlocks(args.blocks), ...(metadata ? { metadata } : {}) });
         return sendJson(res, 200, { ok: true, channel: args.channel, ts, message: { text: args.text, ts } });
       }
       case 'chat.update': {
@@ -259,7 +284,12 @@ export class FakeSlack {
         return sendJson(res, 200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
       }
       case 'conversations.replies': {
-        const all = this.history.get(args.channel) ?? [];
+        // People's posts, and the bot's own (with their metadata when asked for it).
+        const withMeta = args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+        const own = this.messages
+          .filter((m) => m.method === 'chat.postMessage' && m.channel === args.channel)
+          .map((m) => ({ type: 'message', ts: m.ts, thread_ts: m.thread_ts, bot_id: BOT_ID, user: BOT_USER, text: m.text, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        const all = [...(this.history.get(args.channel) ?? []), ...own].sort((a, b) => Number(a.ts) - Number(b.ts));
         const inThread = all.filter((m) => m.ts === args.ts || m.thread_ts === args.ts);
         const latest = args.latest ? Number(args.latest) : Infinity;
         const inclusive = args.inclusive === 'true' || args.inclusive === '1';

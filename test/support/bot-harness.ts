@@ -55,10 +55,12 @@ export async function runBot<B extends Bot>(bot: B, o: { engine: Engine | StubEn
   let threads: { isActive(thread: ThreadRef, user?: UserRef): Promise<boolean> };
   if ('deliver' in engine) {
     engine.attach(bot.adapter);
-    deliver = (event, ctx) => background(engine.deliver(event, ctx));
+    // As the app does: the bot gets `accept` (resolves once the event is stored); idle() waits for the handling.
+    deliver = (event, ctx) => background(engine.accept(event, ctx));
     threads = engine;
   } else {
-    // As the engine does: the first delivery of an event id wins, re-deliveries are dropped.
+    // As the engine does: the first delivery of an event id wins, re-deliveries are dropped; the
+    // event counts as stored at once and is handled afterwards.
     const seen = new Set<string>();
     deliver = (event, ctx) => {
       const ev = eventOf(event);
@@ -71,7 +73,8 @@ export async function runBot<B extends Bot>(bot: B, o: { engine: Engine | StubEn
           : event.kind === 'command'
             ? (engine.handleCommand?.(event.command, adapter) ?? Promise.resolve())
             : engine.handleAction(event.action, adapter);
-      return background(work);
+      void background(work).catch(() => undefined);
+      return Promise.resolve();
     };
     threads = { isActive: (thread, user) => engine.isActiveThread?.(thread, user) ?? Promise.resolve(false) };
   }

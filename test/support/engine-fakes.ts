@@ -141,7 +141,7 @@ export function testEnv(dataDir = '/nonexistent-engine-test-dir') {
 }
 
 type DepOverrides = { [K in keyof EngineDeps]?: EngineDeps[K] | null };
-const DEP_KEYS = ['segmentation', 'planner', 'suggester', 'executor', 'catalog', 'encodeForUpload', 'renderOverlay', 'availability'] as const;
+const DEP_KEYS = ['segmentation', 'planner', 'suggester', 'executor', 'catalog', 'encodeForUpload', 'renderOverlay', 'availability', 'trust'] as const;
 
 /** Engine options in the old flat shape: dependencies beside the options (`null` = without it). */
 export type EngineOverrides = Partial<Omit<CreateEngineOptions, 'deps'>> & DepOverrides;

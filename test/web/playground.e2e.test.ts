@@ -13,6 +13,7 @@ const OUTPUT = path.join(ROOT, 'test-output');
 let app: RunningApp;
 let browser: Browser;
 let page: Page;
+let appEnv: NodeJS.ProcessEnv;
 
 /** A photo with structure (a bright subject on a dark background) so edits are visible in pixels. */
 async function makePhoto(): Promise<Buffer> {
@@ -32,7 +33,8 @@ async function imageMean(src: string): Promise<number> {
 
 beforeAll(async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cie-playground-'));
-  app = await startApp({ env: { PATH: process.env.PATH, HOME: os.tmpdir(), DATA_DIR: dataDir }, port: 0 });
+  appEnv = { PATH: process.env.PATH, HOME: os.tmpdir(), DATA_DIR: dataDir };
+  app = await startApp({ env: appEnv, port: 0 });
   if (!CHROMIUM) throw new Error('chromium is not installed: run `apt-get install chromium` (.ci/run does it)');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -76,5 +78,33 @@ describe('playground in a real browser', () => {
     const undone = page.locator('.msg.bot .text', { hasText: 'Went back one step' });
     await undone.first().waitFor({ timeout: 20_000 });
     await page.screenshot({ path: path.join(OUTPUT, 'playground-undo.png'), fullPage: true });
+  }, 90_000);
+
+  it('a reload shows the whole thread, and so does a restart of the service', async () => {
+    // What the page shows of the conversation above: who said what, and the photos.
+    const thread = async () =>
+      page.$$eval('#log .msg', (nodes) =>
+        nodes.map((n) => `${n.classList.contains('you') ? 'you' : 'bot'}|${n.querySelector('.text')?.textContent ?? ''}|${n.querySelectorAll('.imgs img').length}`),
+      );
+    const before = await thread();
+    expect(before.filter((l) => l.startsWith('you|'))).toEqual(['you|make it brighter|1']);
+    expect(before.some((l) => /^bot\|Went back one step/.test(l))).toBe(true);
+
+    const waitFor = async (want: string[]) => {
+      await page.locator('#log .msg').nth(want.length - 1).waitFor({ timeout: 20_000 });
+      expect(await thread()).toEqual(want);
+    };
+    await page.reload();
+    await waitFor(before);
+
+    // A restart on the same DATA_DIR and port (the browser keeps its session id per origin).
+    const port = Number(new URL(app.url).port);
+    await app.stop();
+    app = await startApp({ env: appEnv, port });
+    await page.reload();
+    await waitFor(before);
+    // The photos come back from the image store.
+    const src = await page.locator('.msg.you .imgs img').first().getAttribute('src');
+    expect((await fetch(new URL(src!, app.url))).status).toBe(200);
   }, 90_000);
 });

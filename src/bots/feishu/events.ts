@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { ActionEvent, Deliver, ImageRef, IncomingMessage, ThreadQuery, ThreadRef } from '../../engine/types.js';
 import { detectTextLocale, t, type Locale } from '../../i18n/index.js';
 import type { Logger } from '../../util/logger.js';
+import { AckGate } from '../ack.js';
 import type { FeishuAdapter, FeishuReplyContext } from './adapter.js';
 import { parseCardAction, parseReceiveEvent, type BotIdentity } from './parse.js';
 
@@ -14,9 +15,11 @@ function imageOf(messageId: string, key: string): ImageRef {
 }
 
 /**
- * Feishu events in, engine calls out. Every handler returns at once (Feishu wants an answer within
- * 3 s and re-pushes otherwise); the engine's work continues in the background. A message's event
- * id is its message_id, so a re-push (or the same message under two event ids) is one event.
+ * Feishu events in, engine calls out. A handler returns (and the SDK acknowledges) once the event is
+ * stored in the engine's inbox, within Feishu's 3 s; the engine's work continues in the background.
+ * One that could not be stored in time (or while stopping) throws: not acknowledged, Feishu pushes
+ * it again. A message's event id is its message_id, so a re-push (or the same message under two
+ * event ids) is one event.
  */
 export class FeishuEventRouter {
   private identity: BotIdentity = {};
@@ -25,6 +28,8 @@ export class FeishuEventRouter {
   /** Last selection passed to the engine per card and select, so a later click does not resend it. */
   private readonly lastSelection = new LRUCache<string, string>({ max: 10_000 });
   private stopped = false;
+  private readonly gate = new AckGate();
+  private readonly deliver: Deliver;
 
   constructor(
     private readonly opts: {
@@ -36,7 +41,9 @@ export class FeishuEventRouter {
       logger: Logger;
       defaultLocale: Locale;
     },
-  ) {}
+  ) {
+    this.deliver = this.gate.wrap(opts.deliver);
+  }
 
   /** The bot's own open_id tells "@bot" from "@colleague" in group messages. */
   async loadIdentity(): Promise<void> {
@@ -56,8 +63,16 @@ export class FeishuEventRouter {
     this.stopped = true;
   }
 
-  private background(work: () => Promise<void>): void {
-    void this.opts.background(work().catch((err: unknown) => this.opts.logger.error({ err }, 'feishu event handling failed')));
+  /** Runs the work that stores the event; throws (no acknowledgement) unless it was stored in time. */
+  private async acknowledgeOnceStored(work: () => Promise<void>): Promise<void> {
+    const stored = await this.gate.stored(
+      () => work().catch((err: unknown) => {
+        this.opts.logger.error({ err }, 'feishu event handling failed');
+        throw err;
+      }),
+      this.opts.background,
+    );
+    if (!stored) throw new Error('feishu event not stored in time: not acknowledged, Feishu pushes it again');
   }
 
   private localeFor(thread: string, text: string): Locale {
@@ -68,7 +83,7 @@ export class FeishuEventRouter {
   }
 
   async onMessage(data: unknown): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped) throw new Error('feishu bot is stopping: not acknowledged');
     if (!this.identity.openId && Date.now() - this.identityLoadedAt > IDENTITY_RETRY_MS) void this.loadIdentity();
     const m = parseReceiveEvent(data, this.identity);
     if (!m) return;
@@ -101,8 +116,9 @@ export class FeishuEventRouter {
     };
     // The answer quotes the message that asked, not the root of its chain (often the photo before it).
     const replyTo = { feishu: { replyTo: m.messageId } } satisfies FeishuReplyContext;
-    const { deliver, threads } = this.opts;
-    this.background(async () => {
+    const { threads } = this.opts;
+    const deliver = this.deliver;
+    await this.acknowledgeOnceStored(async () => {
       const active = await threads.isActive(thread);
       const addressed = direct || active || (m.parentId !== undefined && (await adapter.isOwnMessage(m.parentId)));
       if (!addressed) return;
@@ -117,7 +133,7 @@ export class FeishuEventRouter {
 
   /** Answers with a toast at once (in the viewer's language); the engine acts afterwards. */
   async onCardAction(data: unknown): Promise<Record<string, unknown> | undefined> {
-    if (this.stopped) return undefined;
+    if (this.stopped) throw new Error('feishu bot is stopping: not acknowledged');
     const a = parseCardAction(data);
     if (!a) return undefined;
     const toast = {
@@ -127,8 +143,9 @@ export class FeishuEventRouter {
         i18n: { zh_cn: t('zh-CN', 'feishu.action_received'), en_us: t('en', 'feishu.action_received') },
       },
     };
-    const { deliver, adapter } = this.opts;
-    this.background(async () => {
+    const { adapter } = this.opts;
+    const deliver = this.deliver;
+    await this.acknowledgeOnceStored(async () => {
       const thread = await adapter.threadOfMessage(a.messageId, a.chatId, a.tenantKey);
       const base: Omit<ActionEvent, 'eventId' | 'actionId'> = {
         platform: 'feishu',

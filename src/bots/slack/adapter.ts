@@ -7,6 +7,9 @@ import type { Logger } from '../../util/logger.js';
 import { escapeMrkdwn, renderReply } from './blocks.js';
 import { downloadSlackFile, MAX_DOWNLOAD_BYTES } from './files.js';
 
+/** Message metadata type marking the bot's replies with the engine's idempotency key (Reply.key). */
+const REPLY_METADATA = 'cie_reply';
+
 /** Slack accepts files up to 1 GB; a practical cap keeps uploads quick and memory bounded. */
 export const SLACK_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
 
@@ -62,10 +65,28 @@ export class SlackChatAdapter implements ChatAdapter {
       ...(blocks.length ? { blocks } : {}),
       unfurl_links: false,
       unfurl_media: false,
+      // Lets findSent recognise this post after a restart (its answer may never have reached us).
+      ...(reply.key ? { metadata: { event_type: REPLY_METADATA, event_payload: { key: reply.key } } } : {}),
     });
     const ts = String(res.ts);
     if (shared.length) this.posted.set(ts, new Set(shared));
     return { platform: 'slack', channel: String(res.channel ?? thread.channel), thread: thread.thread, id: ts };
+  }
+
+  /** The bot's post in the thread that carries `key` in its metadata (conversations.replies, *:history scopes). */
+  async findSent(thread: ThreadRef, key: string): Promise<MessageRef | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const res = await this.client.conversations.replies({ channel: thread.channel, ts: thread.thread, include_all_metadata: true, limit: 200, cursor });
+      const hit = (res.messages ?? []).find((m) => {
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+        return meta?.event_type === REPLY_METADATA && meta.event_payload?.key === key;
+      });
+      if (hit?.ts) return { platform: 'slack', channel: thread.channel, thread: thread.thread, id: hit.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
   }
 
   async update(message: MessageRef, reply: Reply): Promise<void> {

@@ -4,6 +4,8 @@ import type { HttpServer, RouteRequest, RouteResponse } from '../../server/http.
 import type { Logger } from '../../util/logger.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** Slack waits 3 s for an answer; the app's own budget for storing the event is a little shorter. */
+const ACK_WAIT_MS = 2_800;
 
 export interface SlackHttpReceiverOptions {
   http: HttpServer;
@@ -34,8 +36,9 @@ const SlackBody = z.union([
 
 /**
  * A Bolt receiver on the process' one HTTP server (Bolt's own receivers would open a second one).
- * It verifies the signature on the raw bytes, answers Slack at once (Slack re-delivers anything not
- * answered within 3 s) and only then hands the body to Bolt, so slow work never delays the ack.
+ * It verifies the signature on the raw bytes, hands the body to Bolt and answers 200 when the app
+ * acknowledges, which it does once the event is stored (within Slack's 3 s). A delivery that was
+ * not stored in time is answered 503, so Slack sends it again.
  */
 export class SlackHttpReceiver implements Receiver {
   private app?: App;
@@ -58,7 +61,7 @@ export class SlackHttpReceiver implements Receiver {
     this.running = false;
   }
 
-  private handle(req: RouteRequest): RouteResponse {
+  private async handle(req: RouteRequest): Promise<RouteResponse> {
     if (!this.running || !this.app) return { status: 503, body: { error: 'slack receiver not running' } };
     const timestamp = Number(header(req, 'x-slack-request-timestamp'));
     if (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > this.options.signatureMaxAgeSeconds) {
@@ -85,17 +88,24 @@ export class SlackHttpReceiver implements Receiver {
     if (body.ssl_check) return { status: 200 };
 
     const retry = header(req, 'x-slack-retry-num');
-    // Answered below first; Bolt processes afterwards (the app tracks that work for shutdown).
+    let acked!: (response: unknown) => void;
+    const answer = new Promise<{ response: unknown }>((resolve) => (acked = (response) => resolve({ response })));
+    // The app acknowledges once the event is stored; its handling goes on afterwards (tracked for shutdown).
     void this.app
       .processEvent({
         body,
-        // Already answered below: Bolt's ack becomes a no-op.
-        ack: async () => {},
+        ack: async (response?: unknown) => acked(response),
         retryNum: retry !== undefined && /^\d+$/.test(retry) ? Number(retry) : undefined,
         retryReason: header(req, 'x-slack-retry-reason'),
       })
       .catch((err: unknown) => this.options.logger.error({ err }, 'slack event processing failed'));
-    return { status: 200, body: '' };
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([answer, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ACK_WAIT_MS)))]);
+    clearTimeout(timer);
+    if (!outcome) return { status: 503, headers: { 'retry-after': '10' }, body: { error: 'not stored yet; send it again' } };
+    const response = outcome.response;
+    if (response === undefined || response === null || response === '') return { status: 200, body: '' };
+    return { status: 200, body: typeof response === 'string' ? response : (response as object) };
   }
 }
 

@@ -6,6 +6,7 @@ import type { HealthStatus } from '../../core/health.js';
 import type { Logger } from '../../util/logger.js';
 import { settleWithin } from '../../util/abort.js';
 import type { Deliver } from '../../engine/types.js';
+import { AckGate } from '../ack.js';
 import { SlackChatAdapter } from './adapter.js';
 import { BotIdentity } from './identity.js';
 import { SlackHttpReceiver, SLACK_EVENTS_PATH } from './http-receiver.js';
@@ -74,10 +75,15 @@ export function createSlackBot(settings: EnvSettings['slack'], opts: { signature
               installerOptions: { clientOptions: { slackApiUrl, retryConfig: { retries: 0 } } },
             })
           : new SlackHttpReceiver({ http: ctx.http, signingSecret: signingSecret as string, logger, signatureMaxAgeSeconds: opts.signatureMaxAgeSeconds });
-      // Every delivery Bolt processes, whichever receiver brought it, is work shutdown waits for.
+      // Every delivery Bolt processes, whichever receiver brought it, is work shutdown waits for;
+      // it is acknowledged only once the event is stored (Slack sends it again otherwise).
+      const gate = new AckGate();
       class TrackedApp extends App {
-        override processEvent(event: ReceiverEvent): Promise<void> {
-          return ctx.background(super.processEvent(event));
+        override async processEvent(event: ReceiverEvent): Promise<void> {
+          let response: unknown;
+          const later = { ...event, ack: async (r?: unknown) => void (response = r) } as ReceiverEvent;
+          if (await gate.stored(() => super.processEvent(later), (p) => ctx.background(p))) await event.ack(response as never);
+          else logger.warn('slack event not stored in time (or refused): left unacknowledged, Slack will send it again');
         }
       }
       const bolt = new TrackedApp({
@@ -91,7 +97,7 @@ export function createSlackBot(settings: EnvSettings['slack'], opts: { signature
       bolt.error(async (err) => {
         logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'slack listener failed');
       });
-      registerListeners(bolt, { deliver, threads: ctx.threads, identity, access: { client } });
+      registerListeners(bolt, { deliver: gate.wrap(deliver), threads: ctx.threads, identity, access: { client } });
       identity.start();
       if (receiver instanceof SocketModeReceiver) {
         receiver.client.on('connected', () => (socketState = 'connected'));

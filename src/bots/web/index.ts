@@ -72,6 +72,7 @@ export function createWebBot(opts: WebBotOptions): Bot & { adapter: WebAdapter }
         return;
       }
       if (access.token) ctx.logger.info('the playground requires PLAYGROUND_TOKEN: open /?token=<token> once in the browser');
+      adapter.useState(ctx.state);
       routes(ctx, deliver, adapter, opts, access.token);
     },
     async stop() {
@@ -85,6 +86,11 @@ export function createWebBot(opts: WebBotOptions): Bot & { adapter: WebAdapter }
 
 function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: WebBotOptions, token: string | undefined): void {
   const { logger } = ctx;
+  /** The engine could not store it (shutting down): the page says so; sending again later works. */
+  const notTaken = (err: unknown, locale: string): RouteResponse => {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'playground event not taken');
+    return { status: 503, headers: { 'retry-after': '30' }, body: { error: t(resolveLocale(locale), 'ops.restarting') } };
+  };
   const { status } = opts;
   // Every playground route checks the token first (when one is set).
   const http = {
@@ -112,18 +118,18 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
     return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: renderPage(pickLocale(query, headers['accept-language'])) };
   });
 
-  http.route('GET', '/api/events', ({ query, res, headers }) => {
+  http.route('GET', '/api/events', async ({ query, res, headers }) => {
     const session = query.get('session') ?? '';
     if (!SESSION_RE.test(session)) return { status: 400, body: { error: 'session id required' } };
     const since = Number(headers['last-event-id'] ?? query.get('since') ?? 0) || 0;
-    adapter.subscribe(session, res, since);
+    await adapter.subscribe(session, res, since);
   });
 
   http.route(
     'GET',
     '/api/images/',
-    ({ path }) => {
-      const img = adapter.image(path.slice('/api/images/'.length));
+    async ({ path }) => {
+      const img = await adapter.image(path.slice('/api/images/'.length));
       if (!img) return { status: 404, body: { error: 'image expired; send the photo again' } };
       return { status: 200, headers: { 'content-type': img.mimeType, 'cache-control': 'private, max-age=3600' }, body: img.data };
     },
@@ -145,6 +151,9 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
       const session = String(form.get('session') ?? '');
       if (!SESSION_RE.test(session)) return { status: 400, body: { error: 'session id required' } };
       const text = String(form.get('text') ?? '');
+      // The page names its message, so a resend after a failed answer is the same event.
+      const rawClientId = String(form.get('clientId') ?? '');
+      const clientId = SESSION_RE.test(rawClientId) ? rawClientId : randomUUID().replace(/-/g, '');
       const locale = String(form.get('locale') ?? '') || pickLocale(query, headers['accept-language']);
       if (text.length > MAX_INSTRUCTION_CHARS) return { status: 413, body: { error: t(resolveLocale(locale), 'web.too_long', { max: MAX_INSTRUCTION_CHARS }) } };
       const images: IncomingMessage['images'] = [];
@@ -162,8 +171,12 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
           () => undefined,
           (err: unknown) => (err instanceof UserFacingError ? err : new UserFacingError('image.not_image', {}, { cause: err })),
         );
-        const id = refusal ? adapter.refuse(refusal) : adapter.keepImage(data, value.type || 'application/octet-stream');
-        if (!refusal) uploaded.push(id);
+        if (refusal) {
+          images.push({ ...adapter.refuse(refusal), name: value.name, mimeType: value.type, size: data.length });
+          continue;
+        }
+        const id = await adapter.keepImage(data, value.type || 'application/octet-stream');
+        uploaded.push(id);
         images.push({ id, name: value.name, mimeType: value.type, size: data.length });
       }
       let points: IncomingMessage['points'];
@@ -181,12 +194,9 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
           points = undefined;
         }
       }
-      // The user's own message goes into the thread's history too: a reload shows it with its photos.
-      const clientId = String(form.get('clientId') ?? '');
-      adapter.recordUser(session, /^u_[A-Za-z0-9_-]{6,40}$/.test(clientId) ? clientId : `u_${randomUUID()}`, { text, images: uploaded.map((id) => `/api/images/${id}`) });
       const message: IncomingMessage = {
         platform: 'web',
-        eventId: randomUUID(),
+        eventId: `${session}:${clientId}`,
         thread: threadOf(session),
         user: { id: `web:${session}`, name: 'you' },
         locale,
@@ -196,9 +206,16 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
         points: points?.length ? points : undefined,
         receivedAt: Date.now(),
       };
-      // Answer the browser at once; the engine's replies arrive over the event stream.
-      void deliver({ kind: 'message', message }).catch((err: unknown) => logger.error({ err }, 'playground message failed'));
-      return { status: 202, body: { accepted: true, images: uploaded.map((id) => `/api/images/${id}`) } };
+      const urls = uploaded.map((id) => `/api/images/${id}`);
+      // The thread keeps the user's side too; the engine's replies follow it over the event stream.
+      await adapter.recordUser(session, `u_${clientId}`, text, urls);
+      // Answered once the engine has stored the message.
+      const refused = await deliver({ kind: 'message', message }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      if (refused) return notTaken(refused, locale);
+      return { status: 202, body: { accepted: true, id: `u_${clientId}`, images: urls } };
     },
     { maxBodyBytes: MAX_UPLOAD },
   );
@@ -225,7 +242,11 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
       values: payload.values?.map(String).slice(0, 25),
       message: payload.messageId ? { platform: 'web', channel: 'playground', thread: session, id: payload.messageId } : undefined,
     };
-    void deliver({ kind: 'action', action }).catch((err: unknown) => logger.error({ err }, 'playground action failed'));
+    const refused = await deliver({ kind: 'action', action }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    if (refused) return notTaken(refused, payload.locale ?? 'en');
     return { status: 202, body: { accepted: true } };
   });
 

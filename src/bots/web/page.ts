@@ -96,10 +96,10 @@ function renderReply(node,id,reply){node.replaceChildren();node.className='msg b
  for(const row of reply.buttons||[]){const r=el('div',{class:'row',role:'group'});for(const b of row){const btn=el('button',{type:'button',class:b.style||''},b.label);btn.addEventListener('click',()=>{btn.disabled=true;act(b.id,id).finally(()=>setTimeout(()=>btn.disabled=false,800));});r.append(btn);}node.append(r);}
  renderPoints();}
 function notice(s){log.append(el('div',{class:'msg bot ephemeral',role:'status'},s));}
-function renderMine(node,id,reply){node.replaceChildren();node.className='msg you';node.dataset.id=id;node.append(el('div',{class:'who'},t('web.you')),el('div',{class:'text'},reply.text||''));
- if(reply.images&&reply.images.length){const box=el('div',{class:'imgs'});for(const im of reply.images)box.append(figure(im.url,'',false));node.append(box);lastPhotoUrl=reply.images[0].url;}}
-function onEvent(ev){let node=log.querySelector('[data-id="'+ev.id+'"]');if(!node){node=el('div');log.append(node);}if(ev.reply.author==='user')renderMine(node,ev.id,ev.reply);else renderReply(node,ev.id,ev.reply);node.scrollIntoView({block:'nearest'});}
-let since=0;function connect(){const es=new EventSource('/api/events?session='+session+'&since='+since);es.addEventListener('reply',e=>{const ev=JSON.parse(e.data);since=Math.max(since,ev.seq);onEvent(ev);});es.onerror=()=>{pointsLabel.textContent=t('web.connection_lost');};es.onopen=()=>{renderPoints();};}
+function renderMine(node,id,msg){node.replaceChildren();node.className='msg you';node.dataset.id=id;node.append(el('div',{class:'who'},t('web.you')),el('div',{class:'text'},msg.text||''));
+ if(msg.images&&msg.images.length){const box=el('div',{class:'imgs'});for(const im of msg.images)box.append(figure(im.url,'',false));node.append(box);lastPhotoUrl=msg.images[0].url;}}
+function onEvent(ev){let node=log.querySelector('[data-id="'+ev.id+'"]');if(!node){node=el('div');log.append(node);}if(ev.kind==='user')renderMine(node,ev.id,ev.reply);else renderReply(node,ev.id,ev.reply);node.scrollIntoView({block:'nearest'});}
+let since=0;function connect(){const es=new EventSource('/api/events?session='+session+'&since='+since);es.addEventListener('reply',e=>{const ev=JSON.parse(e.data);if(ev.seq<=since)return;since=ev.seq;onEvent(ev);});es.onerror=()=>{pointsLabel.textContent=t('web.connection_lost');if(es.readyState===2){es.close();setTimeout(connect,2000);}};es.onopen=()=>{renderPoints();};}
 connect();
 function showPreviews(){const box=document.getElementById('previews');box.replaceChildren();for(const f of pending)box.append(el('img',{src:URL.createObjectURL(f),alt:f.name}));}
 fileInput.addEventListener('change',()=>{pending=[...fileInput.files];showPreviews();});
@@ -108,14 +108,14 @@ form.addEventListener('drop',e=>{e.preventDefault();form.classList.remove('drag'
 document.addEventListener('paste',e=>{const fs=[...(e.clipboardData?.files||[])];if(fs.length){pending=fs;showPreviews();}});
 clearPoints.addEventListener('click',()=>{points=[];renderPoints();});
 text.addEventListener('keydown',e=>{if(e.key==='Enter'&&!e.shiftKey){e.preventDefault();form.requestSubmit();}});
-form.addEventListener('submit',async e=>{e.preventDefault();const fd=new FormData();const clientId='u_'+crypto.randomUUID().replace(/-/g,'').slice(0,24);fd.append('session',session);fd.append('text',text.value);fd.append('locale',LOCALE);fd.append('clientId',clientId);
+form.addEventListener('submit',async e=>{e.preventDefault();const clientId=crypto.randomUUID().replace(/-/g,'');const fd=new FormData();fd.append('session',session);fd.append('clientId',clientId);fd.append('text',text.value);fd.append('locale',LOCALE);
  for(const f of pending)fd.append('images',f,f.name);if(points.length)fd.append('points',JSON.stringify(points.map(p=>({x:p.x,y:p.y}))));
  if(!pending.length&&!text.value.trim()&&!points.length){notice(t('web.empty_message'));text.focus();return;}
- const mine=el('div',{class:'msg you','data-id':clientId},el('div',{class:'who'},t('web.you')),el('div',{class:'text'},text.value));
- if(pending.length){const box=el('div',{class:'imgs'});mine.append(box);}log.append(mine);
+ let mine=log.querySelector('[data-id="u_'+clientId+'"]');if(!mine){mine=el('div',{class:'msg you','data-id':'u_'+clientId},el('div',{class:'who'},t('web.you')),el('div',{class:'text'},text.value));}
+ if(!mine.isConnected){if(pending.length)mine.append(el('div',{class:'imgs'}));log.append(mine);}
  const send=document.getElementById('send');send.disabled=true;
  try{const r=await fetch('/api/message',{method:'POST',body:fd});const body=await r.json().catch(()=>({}));if(!r.ok){notice(t('web.send_failed',{detail:body.error||r.status}));return;}
-  if(body.images&&body.images.length){lastPhotoUrl=body.images[0];const box=mine.querySelector('.imgs');if(box&&!box.children.length)for(const u of body.images)box.append(figure(u,'',false));}
+  if(body.images&&body.images.length&&!mine.querySelector('.imgs img')){lastPhotoUrl=body.images[0];let box=mine.querySelector('.imgs');if(!box){box=el('div',{class:'imgs'});mine.append(box);}for(const u of body.images)box.append(figure(u,'',false));}
   text.value='';pending=[];fileInput.value='';showPreviews();points=[];renderPoints();}
  catch(err){notice(t('web.send_failed',{detail:String(err)}));}finally{send.disabled=false;}});
 document.getElementById('new-session').addEventListener('click',()=>{localStorage.removeItem('cie-session');location.reload();});

@@ -18,6 +18,7 @@ export function positiveInt(value: unknown, option: string, fallback?: number): 
  * through each planner profile and prints the per-profile table (JSON report with --json).
  */
 export async function run(_args: string[], options: Record<string, unknown>): Promise<number> {
+  if (options.check || options.checkMode || options.checkSet) return runCheck(options);
   const locale = cliLocale();
   const profiles = [...new Set((options.model as string[] | undefined) ?? ['offline'])];
   if (profiles.length === 0) throw new UsageError(t(locale, 'eval.no_profiles'));
@@ -66,5 +67,45 @@ export async function run(_args: string[], options: Record<string, unknown>): Pr
   }
   if (options.json) process.stdout.write(`${JSON.stringify(full)}\n`);
   else process.stdout.write(ev.markdownTable(report.profiles, locale));
+  return EXIT.ok;
+}
+
+/**
+ * `eval --check [--check-mode local|vision] [--check-set FILE] [-n N] [--concurrency C] [--json]`:
+ * runs the result check over before/after pairs (the synthetic set by default) and reports its cost
+ * (time, vision tokens) and how often it disagreed with the job's "done".
+ */
+async function runCheck(options: Record<string, unknown>): Promise<number> {
+  const locale = cliLocale();
+  const env = readEnv();
+  const config = loadConfig({ sections: ['commands', 'labels', 'models', 'llm', 'safety', 'images'] });
+  const mode = options.checkMode === 'vision' ? 'vision' : options.checkMode === 'local' ? 'local' : config.safety.check.mode === 'vision' ? 'vision' : 'local';
+  const n = positiveInt(options.n, '-n');
+  const concurrency = positiveInt(options.concurrency, '--concurrency', 2)!;
+  const ev = await import('../../eval/index.js');
+  const { createResultChecker, closeCheckPool } = await import('../../pipeline/check/index.js');
+  let modelLabels: readonly string[] = DEFAULT_MODEL_LABELS;
+  try {
+    modelLabels = (await import('../../providers/segment/index.js')).activeLabels(env, config.models);
+  } catch {
+    // No model config: the default label list.
+  }
+  const language = CommandLanguage.fromConfig(config, { modelLabels });
+  const all = typeof options.checkSet === 'string' ? await ev.loadCheckSet(path.resolve(options.checkSet), language, modelLabels) : await ev.syntheticCheckSet(modelLabels);
+  const items = n === undefined ? all : all.slice(0, n);
+  const checker = createResultChecker({ env, llm: config.llm, safety: config.safety, limits: config.images });
+  if (mode === 'vision' && !checker.visionModel) process.stderr.write(`${t(locale, 'eval.check_no_vision')}\n`);
+  const profile = config.llm.profiles[config.llm.vision.profile];
+  const bar = ev.progressBar(t(locale, 'eval.check_progress'));
+  let report: Awaited<ReturnType<typeof ev.runCheckEval>>;
+  try {
+    report = await ev.runCheckEval({ items, checker, mode, concurrency, prices: profile, locale, onProgress: (d, total) => bar.update(d, total) });
+  } finally {
+    bar.stop();
+    await closeCheckPool();
+  }
+  const full = { set: typeof options.checkSet === 'string' ? path.resolve(options.checkSet) : 'synthetic', ...report };
+  if (options.json) process.stdout.write(`${JSON.stringify(full)}\n`);
+  else process.stdout.write(ev.checkTable(report, locale));
   return EXIT.ok;
 }

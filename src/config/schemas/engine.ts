@@ -25,6 +25,23 @@ export const EngineSchema = z
     maxCommandButtons: z.number().int().min(0).max(10).default(10),
     /** Default locale of a thread when neither the platform nor the text tells. */
     defaultLocale: z.enum(['en', 'zh-CN']).default('en'),
+    /**
+     * SIGTERM: how long running work may take before outside calls are abandoned; the process
+     * exits (0) within this plus 5 s, however slow the platforms are.
+     */
+    shutdownMs: z.number().int().min(100).max(600_000).default(20_000),
+    /** The durable inbox: every inbound event is stored before it is acknowledged and kept until answered. */
+    inbox: z
+      .strictObject({
+        /**
+         * An unfinished event older than this at start is not handled any more: its user is told
+         * the bot restarted and asked to send it again (where the platform still allows a reply).
+         */
+        maxAgeSeconds: seconds.default(3600),
+        /** An instance renews its hold on the events it handles; one that stops for this long (crash) loses them to another instance. */
+        leaseMs: z.number().int().min(200).default(30_000),
+      })
+      .prefault({}),
     jobs: z
       .strictObject({
         /** A job running longer than this is stopped and reported with a Retry button. */

@@ -1,6 +1,7 @@
 import { continueFrom } from '../flows/history.js';
+import { t } from '../../i18n/index.js';
 import { retryLabel } from '../present/buttons.js';
-import { cancelledReply, describeCommands, failureReply, jobNames, resultReply, say } from '../present/replies.js';
+import { cancelledReply, describeCommand, describeCommands, failureReply, jobNames, resultReply, say } from '../present/replies.js';
 import type { ActionCall, ActionSpec } from './types.js';
 
 type JobCall = ActionCall<Extract<ActionCall['scope'], { kind: 'job' }>>;
@@ -46,6 +47,28 @@ export const jobActions = {
       // The new attempt runs in the message of the one it replaces.
       call.out.message = job.message ?? call.action.message;
       return call.starter.start({ session: call.session, commands: job.commands, base, user: call.action.user, locale: call.locale, out: call.out, newSeed: true, chosen: retryLabel(call.locale, Boolean(job.generative)) });
+    },
+  },
+  fix: {
+    scopes: ['job'],
+    claims: true,
+    /**
+     * The targeted retry: only the command whose result check failed runs again, stronger (new seed,
+     * more denoising and CFG, or larger amounts), on the job's result when it has one (so the edits
+     * that worked stay), else on the photo the job started from.
+     */
+    async handle(call: JobCall) {
+      const job = await jobOf(call);
+      if (!job) return false;
+      const failed = job.checks?.find((c) => c.index === call.parsed.index);
+      if (!failed) return void (await call.refuse('engine.expired')), false;
+      const plan = call.ctx.deps.trust?.planRetry(failed.command, job.settings);
+      if (!plan) return void (await call.refuse('check.retry_unavailable')), false;
+      const { revisions, current } = call.session;
+      const base = job.result && revisions[job.result] ? job.result : revisions[job.base] ? job.base : current;
+      call.out.message = job.message ?? call.action.message;
+      const chosen = t(call.locale, 'check.btn_retry', { edit: describeCommand(failed.command, call.locale, 40, jobNames(job)) });
+      return call.starter.start({ session: call.session, commands: [plan.command], base, user: call.action.user, locale: call.locale, out: call.out, settings: plan.settings, chosen });
     },
   },
   get: {

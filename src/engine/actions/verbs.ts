@@ -20,6 +20,8 @@ export const VERBS = [
   'cont',
   /** Run a job's commands again with a new seed. */
   'retry',
+  /** Run one command of a job again, stronger, because its result check failed (with its index in the job). */
+  'fix',
   /** Show a job's result again, when the platform could not deliver it in time. */
   'get',
   'undo',
@@ -33,9 +35,12 @@ export type Verb = (typeof VERBS)[number];
 export interface ParsedAction {
   token: string;
   verb: Verb;
-  /** The command index of `run`. */
+  /** The command index of `run` (in the proposal) and `fix` (in the job). */
   index?: number;
 }
+
+/** Verbs that carry a command index. */
+const INDEXED: ReadonlySet<Verb> = new Set<Verb>(['run', 'fix']);
 
 const PATTERN = /^ce1\.([A-Za-z0-9_-]{16,43})\.([a-z]{1,6})(\d{0,3})$/;
 
@@ -52,6 +57,6 @@ export function parseActionId(id: string): ParsedAction | undefined {
   const m = PATTERN.exec(id);
   if (!m || !(VERBS as readonly string[]).includes(m[2]!)) return undefined;
   const verb = m[2] as Verb;
-  if ((verb === 'run') !== (m[3] !== '')) return undefined;
-  return { token: m[1]!, verb, ...(verb === 'run' ? { index: Number(m[3]) } : {}) };
+  if (INDEXED.has(verb) !== (m[3] !== '')) return undefined;
+  return { token: m[1]!, verb, ...(INDEXED.has(verb) ? { index: Number(m[3]) } : {}) };
 }

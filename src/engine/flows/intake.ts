@@ -77,6 +77,9 @@ async function startSession(
     redo: [],
     history: [],
     faceSource: faceSource?.blob,
+    // Both photos come from this message: the face swap policy ("own photos") asks who posted them.
+    photoBy: msg.user.id,
+    ...(faceSource ? { faceSourceBy: msg.user.id } : {}),
     createdAt: Date.now(),
     updatedAt: Date.now(),
   };

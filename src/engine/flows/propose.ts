@@ -12,6 +12,8 @@ import { commonFields, notUnderstoodField, partsField, proposalReply, say, sugge
 import { buttons } from '../present/buttons.js';
 import { currentRevision, newId, type Proposal, type ThreadSession } from '../state/session.js';
 import type { ReplyImage, UserRef } from '../types.js';
+import { trustOf } from '../trust.js';
+import type { Offered } from './offer.js';
 import type { Photos, Segmented } from './photos.js';
 
 type Field = { label: string; value: string };
@@ -43,13 +45,24 @@ export class Proposals {
     const { deps, records, config } = this.ctx;
     const thread = session.thread;
     const base = currentRevision(session);
-    const seg = await this.photos.segment(base.blob, locale);
+    // The content policy looks at the words while the photo is split into parts; nothing refused is planned or remembered.
+    const [refusal, seg] = await Promise.all([trustOf(this.ctx).screenInstruction(thread, instruction, locale), this.photos.segment(base.blob, locale)]);
+    if (refusal) {
+      await out.post(thread, { text: refusal.text, locale, kind: 'error' });
+      return;
+    }
     // Clicked points name the parts: the planner may only use those, and part edits are aimed at them.
     const picked = opts.points?.length && seg.map ? labelsAtPoints(seg.map, opts.points) : [];
     const labels = picked.length ? picked : this.photos.labels(seg);
     const plan = await timed('planner', () => deps.planner.plan({ instruction, labels, history: session.history, locale, ...(picked.length ? { focus: picked } : {}) }));
     const commands = picked.length ? plan.commands.map((c) => this.aimAt(c, picked)) : plan.commands;
     const offer = offerFor(this.ctx, commands, { seg, session, locale });
+    // What the planner wrote goes through the deny list too, and face swaps the policy forbids are not offered.
+    const screened = this.screen(offer, session, locale);
+    if (screened.refusal) {
+      await out.post(thread, { text: screened.refusal.text, locale, kind: 'error' });
+      return;
+    }
     const wire = JSON.stringify(plan.commands.map((c) => this.toWire(c)));
     const remember = (s: ThreadSession) => {
       s.locale = locale;
@@ -57,7 +70,7 @@ export class Proposals {
       if (s.history.length > config.historyTurns) s.history.splice(0, s.history.length - config.historyTurns);
     };
 
-    const notes: string[] = [];
+    const notes: string[] = [...screened.notes];
     if (picked.length) notes.push(t(locale, 'engine.points_picked', { parts: this.partNames(picked, locale) }));
     if (plan.fallbackReason) notes.push(t(locale, plan.fallbackReason));
     if (session.faceSource && offer.runnable.some((c) => c.command === 'swap_face')) notes.push(t(locale, 'engine.face_source'));
@@ -107,9 +120,12 @@ export class Proposals {
       suggestions.map((s) => s.command),
       { seg, session, locale },
     );
+    // Suggestions are model output: the same screening as planned commands (a refused one is simply not offered).
+    const screened = this.screen(offer, session, locale);
     // Ideas are offered only where they can run; an idea that cannot is left out, not explained.
     const offered = [...offer.runnable, ...offer.waiting];
     const notes = offer.partsWhy && !offer.waiting.length ? [t(locale, 'engine.parts_missing_note', { why: offer.partsWhy })] : [];
+    notes.push(...screened.notes);
     if (offer.waiting.length) notes.push(t(locale, 'engine.waiting_parts_note', { status: downloadStatus(offer.parts, locale) }));
     const fields = commonFields(locale, { notes, advice: offer.advice, ignored: opts.ignored });
     if (opts.overlay) fields.unshift(this.partsOf(seg, locale));
@@ -174,6 +190,19 @@ export class Proposals {
     // In the reply's language where the catalogue knows the names, else as the model calls them.
     const names = this.ctx.deps.catalog?.displayLabel ? this.ctx.names(locale) : (label: string) => label;
     return partsField(locale, seg.map ? labelFractions(seg.map).map((p) => ({ ...p, name: names(p.name) })) : undefined);
+  }
+
+  /**
+   * Trust and safety over what would be offered (the deny list, the face swap policy): a refusal of
+   * the whole request, or the offer without the commands the policy forbids (in place) and why.
+   */
+  private screen(offer: Offered, session: ThreadSession, locale: Locale): { notes: string[]; refusal?: { text: string } } {
+    const screened = trustOf(this.ctx).screenCommands(session, session.owner, [...offer.runnable, ...offer.waiting], locale);
+    if (screened.refusal) return { notes: [], refusal: screened.refusal };
+    const kept = new Set(screened.commands);
+    offer.runnable = offer.runnable.filter((c) => kept.has(c));
+    offer.waiting = offer.waiting.filter((c) => kept.has(c));
+    return { notes: screened.notes };
   }
 
   /** Points the command's parts at the picked ones (commands without parts, like face, stay as they are). */

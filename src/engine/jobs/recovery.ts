@@ -8,9 +8,11 @@ import type { JobRunner } from './run.js';
 const HEARTBEAT_MS = 10_000;
 
 /**
- * Jobs a previous process (or a dead instance) left unfinished are reported to their users as
- * interrupted, with Retry. Every instance lists itself; on a shared store it also keeps a
- * heartbeat, so the others leave its jobs alone while it lives and sweep when it dies.
+ * Jobs a previous process (or a dead instance) left unfinished on the in-process queue are run
+ * again here when their photo and commands are still in the store, and otherwise reported to their
+ * users as interrupted, with Retry. Every instance lists itself; on a shared store it also keeps a
+ * heartbeat, so the others leave its jobs alone while it lives and sweep when it dies. (BullMQ
+ * keeps its own jobs: a dead worker's job goes back in line by itself.)
  */
 export class Recovery {
   private registered?: Promise<void>;
@@ -76,7 +78,7 @@ export class Recovery {
           await store.update<string[]>(keys.jobsOf(inst), (cur) => (cur ?? []).filter((x) => x !== id));
           continue;
         }
-        await this.report({ ...job, instance: inst });
+        await this.recoverJob({ ...job, instance: inst });
       }
       const left = (await store.get<string[]>(keys.jobsOf(inst))) ?? [];
       if (left.length === 0) {
@@ -86,14 +88,43 @@ export class Recovery {
     }
   }
 
-  private async report(job: JobRecord): Promise<void> {
-    // Several instances may sweep at once: one of them reports.
+  private async recoverJob(job: JobRecord): Promise<void> {
+    // Several instances may sweep at once: one of them takes the job.
     if (!(await this.ctx.records.claim(keys.recover(job.id)))) return;
+    if (!this.ctx.closed && (await this.resumable(job))) {
+      try {
+        await this.resumeJob(job);
+        return;
+      } catch (err) {
+        this.ctx.log.error({ err, job: job.id }, 'could not resume a job; reporting it as interrupted');
+      }
+    }
     this.ctx.log.warn({ job: job.id }, 'reporting a job interrupted by a restart');
     try {
       await this.runner.finish(job, this.ctx.outbox(job.thread.platform, job.reply), { state: 'failed', failure: t(job.locale, 'engine.interrupted') });
     } catch (err) {
       this.ctx.log.error({ err, job: job.id }, 'could not report an interrupted job');
     }
+  }
+
+  /** Its session still has the photo it edits, and this process runs jobs itself. */
+  private async resumable(job: JobRecord): Promise<boolean> {
+    if (this.ctx.queue.shared) return false;
+    const session = await this.ctx.records.session(job.thread);
+    return Boolean(session && session.id === job.sessionId && session.revisions[job.base]);
+  }
+
+  /** Moves the job to this instance's list and queues it again; it edits the same progress message. */
+  private async resumeJob(job: JobRecord): Promise<void> {
+    const { ctx } = this;
+    const from = job.instance;
+    this.ctx.log.warn({ job: job.id, from }, 'resuming a job interrupted by a restart');
+    await this.register();
+    await ctx.store.update<string[]>(keys.jobsOf(ctx.instanceId), (ids) => (ids?.includes(job.id) ? ids : [...(ids ?? []), job.id]));
+    if (from) await ctx.store.update<string[]>(keys.jobsOf(from), (ids) => (ids ?? []).filter((x) => x !== job.id));
+    await ctx.records.saveJob({ ...job, instance: ctx.instanceId, state: 'queued' });
+    // Taken: the claim goes back, so a later restart can resume it again if this process dies too.
+    await ctx.records.release(keys.recover(job.id));
+    await ctx.queue.enqueue({ id: job.id, user: job.user ?? job.owner, lane: job.lane });
   }
 }

@@ -6,8 +6,9 @@ import { untilAborted } from '../../util/abort.js';
 import { UserFacingError, errorMessage } from '../../util/errors.js';
 import type { EngineContext, Outbox } from '../context.js';
 import type { Photos } from '../flows/photos.js';
-import { cancelledReply, describeCommands, failureReply, jobNames, progressReply, resultReply, resultView, skippedLines } from '../present/replies.js';
+import { cancelledReply, describeCommands, failedCheckLines, failureReply, jobNames, progressReply, resultReply, resultView, skippedLines } from '../present/replies.js';
 import { audienceOf, failureText, segmentWhy } from '../present/availability.js';
+import { trustOf } from '../trust.js';
 import { keys } from '../state/keys.js';
 import { advanceTo, newId, type JobRecord, type Revision } from '../state/session.js';
 import { ReplyExpiredError, type Reply } from '../types.js';
@@ -168,6 +169,20 @@ export class JobRunner {
     }
     const upload = await deps.encodeForUpload(result.image, out.uploadLimit(job.thread));
     signal.throwIfAborted();
+    const trust = trustOf(this.ctx);
+    // The result check: did each edit show up? Failed ones are listed with a targeted retry.
+    const checked = await trust.checkResult(job, image, result, upload, labelMap, signal);
+    job.checks = checked?.failed.length ? checked.failed : undefined;
+    if (checked && checked.report.commands.length > 0 && checked.report.commands.every((c) => !c.passed && c.failure === 'unchanged')) {
+      // Nothing showed up: not "done", and the photo stays as it was.
+      throw new UserFacingError('check.nothing_changed', { details: failedCheckLines(checked.failed, job.locale, jobNames(job)) });
+    }
+    // Content safety before posting (a refusal was logged with the event id and category).
+    const refusal = await trust.screenOutput(job, upload, signal);
+    if (refusal) {
+      job.checks = undefined; // nothing of this result is shown, so nothing to retry stronger
+      throw new UserFacingError(refusal.key, refusal.params);
+    }
     // Revisions are kept lossless so the next edit does not start from a JPEG.
     const lossless = upload.mimeType === 'image/png' ? upload.data : await encodeImage(result.image, { format: 'png' });
     const blob = await blobs.put(lossless, 'image/png');

@@ -8,6 +8,7 @@ import { progressReply, say } from '../present/replies.js';
 import { keys } from '../state/keys.js';
 import { newId, type JobRecord, type ThreadSession, type ThreadSettings } from '../state/session.js';
 import type { UserRef } from '../types.js';
+import { currentEventId, trustOf } from '../trust.js';
 import type { Recovery } from './recovery.js';
 import type { JobRunner } from './run.js';
 
@@ -26,6 +27,8 @@ export interface StartRequest {
    */
   out: Outbox;
   newSeed?: boolean;
+  /** Settings for this job only, over the thread's (a targeted retry's stronger values). */
+  settings?: Partial<ThreadSettings>;
   /** The label of the control that started the job, kept (disabled) on its message while it runs. */
   chosen?: string;
   /** What the request's reply would have said beside its buttons (instead, not possible, not understood). */
@@ -51,12 +54,18 @@ export class JobStarter {
   async start(o: StartRequest): Promise<boolean> {
     const { ctx } = this;
     const { session, out, locale } = o;
-    const refuse = async (key: 'engine.shutting_down' | 'engine.rate_limited' | 'engine.too_many_jobs', params: Record<string, number> = {}) => {
+    const id = newId(16);
+    // The same event handled again after a restart mints the same job id: that job is under way already.
+    if (await ctx.records.job(id)) return true;
+    const refuse = async (key: 'engine.shutting_down' | 'engine.rate_limited' | 'engine.too_many_jobs' | 'safety.face_swap_off' | 'safety.face_swap_own_photos', params: Record<string, number> = {}) => {
       markRejected();
       await out.ephemeral(session.thread, o.user, say(locale, key, params, 'error'));
       return false;
     };
     if (ctx.closed) return refuse('engine.shutting_down');
+    // Every job starts here (a proposal's buttons, Retry, a targeted retry): the face swap policy for whoever clicked.
+    const faceSwap = trustOf(ctx).faceSwapRefusal(session, o.user.id, o.commands);
+    if (faceSwap) return refuse(faceSwap);
     const { queue, config } = ctx;
     const now = Date.now();
     const recent = queue.recentStarts ? await queue.recentStarts(o.user.id, MINUTE) : (this.starts.get(o.user.id) ?? []).filter((ts) => now - ts < MINUTE);
@@ -66,13 +75,14 @@ export class JobStarter {
     if (queue.recordStart) await queue.recordStart(o.user.id, MINUTE);
     else this.starts.set(o.user.id, [...recent, now]);
 
-    const settings = { ...(await ctx.records.settings(session.thread, session.owner)) };
+    const settings = { ...(await ctx.records.settings(session.thread, session.owner)), ...(o.settings ?? {}) };
     if (o.newSeed) settings.seed = Math.floor(Math.random() * 2 ** 31);
     const { catalog, executor } = ctx.deps;
     const names = ctx.names(locale);
     const labels = new Set(o.commands.flatMap((c) => (Array.isArray(c.args.labels) ? c.args.labels.map(String) : [])));
+    const eventId = currentEventId();
     const job: JobRecord = {
-      id: newId(16),
+      id,
       sessionId: session.id,
       thread: session.thread,
       owner: session.owner,
@@ -85,6 +95,7 @@ export class JobStarter {
       instance: ctx.instanceId,
       reply: out.ctx,
       locale,
+      ...(eventId ? { eventId } : {}),
       ...(o.chosen ? { chosen: o.chosen } : {}),
       ...(o.notes?.length ? { notes: o.notes } : {}),
       generative: o.commands.some((c) => catalog?.rule(c.command)?.executor === 'generative'),
@@ -105,10 +116,12 @@ export class JobStarter {
     // queue keeps it in Redis, where another instance (or this one, restarted) runs it.
     if (!queue.shared) await ctx.store.update<string[]>(keys.jobsOf(ctx.instanceId), (ids) => [...(ids ?? []), job.id]);
 
-    const progress = this.runner.progressFor(out);
+    // The job outlives the event: its progress edits are not part of the event's journal.
+    const jobOut = out.detached();
+    const progress = this.runner.progressFor(jobOut);
     let sent!: () => void;
     const messageSent = new Promise<void>((r) => (sent = r));
-    this.runner.local.set(job.id, { job, out, progress, messageSent });
+    this.runner.local.set(job.id, { job, out: jobOut, progress, messageSent });
     const queued = { id: job.id, user: o.user.id, lane: job.lane };
     const onPosition = (position: number) => progress.push(this.runner.queuedReply(job, position));
     try {
@@ -126,7 +139,7 @@ export class JobStarter {
     } catch (err) {
       this.runner.local.delete(job.id);
       if (queue.shared) {
-        await this.runner.finish(job, out, { state: 'failed', progress, failure: t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }) }).catch(() => undefined);
+        await this.runner.finish(job, jobOut, { state: 'failed', progress, failure: t(locale, 'engine.failed', { reason: t(locale, 'engine.failed_unknown') }) }).catch(() => undefined);
       }
       throw err;
     }

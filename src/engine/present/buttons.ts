@@ -23,6 +23,9 @@ export const buttons = {
   retry: (jobId: string, locale: Locale, style: Button['style'] = 'secondary') => button(jobId, 'retry', t(locale, 'engine.btn_retry'), style),
   continueFrom: (jobId: string, locale: Locale) => button(jobId, 'cont', t(locale, 'engine.btn_continue'), 'primary'),
   retrieve: (jobId: string, locale: Locale) => button(jobId, 'get', t(locale, 'engine.btn_retrieve'), 'secondary'),
+  /** The targeted retry of one command whose result check failed (its index in the job). */
+  fix: (jobId: string, locale: Locale, command: Command, index: number, names: LabelNames = plainNames) =>
+    button(jobId, 'fix', t(locale, 'check.btn_retry', { edit: describeCommand(command, locale, 40, names) }), 'secondary', index),
   /** What a click chose, kept (disabled) on the message that now carries its job. */
   chosen: (jobId: string, label: string): Button => ({ id: shownId(jobId), label: `✓ ${label}`, style: 'success', disabled: true }),
 };
@@ -47,6 +50,11 @@ export function retryLabel(locale: Locale, generative: boolean): string {
 export function resultButtons(jobId: string, locale: Locale, o: { continued?: boolean; generative?: boolean } = {}): Button[] {
   const cont = o.continued ? buttons.chosen(jobId, t(locale, 'engine.btn_continue')) : buttons.continueFrom(jobId, locale);
   return [buttons.undo(jobId, locale), cont, ...(o.generative ? [buttons.retry(jobId, locale)] : []), buttons.suggest(jobId, locale)];
+}
+
+/** One "Retry stronger" button per failed check that has a stronger retry (at most five, one row). */
+export function fixButtons(jobId: string, locale: Locale, checks: readonly { index: number; command: Command; retry: boolean }[] | undefined, names: LabelNames = plainNames): Button[] {
+  return (checks ?? []).filter((c) => c.retry).slice(0, 5).map((c) => buttons.fix(jobId, locale, c.command, c.index, names));
 }
 
 /** The label of a proposal's control, as its button shows it (kept, disabled, on the job's message). */

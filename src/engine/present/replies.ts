@@ -1,8 +1,8 @@
 import { t, type Locale, type MessageKey } from '../../i18n/index.js';
 import type { Command } from '../deps.js';
-import type { JobRecord } from '../state/session.js';
+import type { FailedCheck, JobRecord } from '../state/session.js';
 import type { Button, Reply, ReplyImage, ReplyKind, SelectMenu } from '../types.js';
-import { buttons, resultButtons, retryLabel } from './buttons.js';
+import { buttons, fixButtons, resultButtons, retryLabel } from './buttons.js';
 import { describeCommand, describeCommands, plainNames, truncate, type LabelNames } from './describe.js';
 
 type Field = { label: string; value: string };
@@ -103,8 +103,19 @@ export function resultView(
   if (o.skipped.length) fields.push({ label: t(locale, 'engine.field_skipped'), value: skippedLines(o.skipped, locale, names) });
   if (o.advice.length) fields.push({ label: t(locale, 'engine.field_advice'), value: truncate(o.advice.join('\n'), 1000) });
   if (o.fallbackReason) fields.push({ label: t(locale, 'engine.field_note'), value: t(locale, o.fallbackReason) });
+  if (job.checks?.length) fields.push({ label: t(locale, 'check.field_failed'), value: failedCheckLines(job.checks, locale, names) });
   const applied = describeCommands(o.applied, locale, names);
   return { text: t(locale, 'engine.done', { commands: applied }), ...(fields.length ? { fields } : {}), alt: t(locale, 'engine.alt_result', { commands: applied }) };
+}
+
+/** What the result check found missing, one line per command ("Change upper-clothes → white: The shirt still looks beige."). */
+export function failedCheckLines(checks: readonly FailedCheck[], locale: Locale, names: LabelNames = plainNames): string {
+  const lines = checks.map((c) => {
+    const edit = describeCommand(c.command, locale, undefined, names);
+    if (c.failure === 'not_shown') return c.reason ? t(locale, 'check.not_shown', { edit, reason: c.reason }) : t(locale, 'check.not_shown_no_reason', { edit });
+    return t(locale, 'check.unchanged', { edit });
+  });
+  return truncate(lines.join('\n'), 1000);
 }
 
 /** The edited photo with what was applied, skipped or advised. */
@@ -114,7 +125,7 @@ export function resultReply(job: JobRecord, view: NonNullable<JobRecord['view']>
     text: o.continued ? `${view.text}\n${t(locale, 'engine.continue_done')}` : view.text,
     fields: view.fields?.length ? view.fields : undefined,
     ...(image ? { images: [{ ...image, alt: view.alt }] } : { keepImages: true }),
-    buttons: [resultButtons(job.id, locale, { ...o, generative: Boolean(job.generative) })],
+    buttons: withFixes([resultButtons(job.id, locale, { ...o, generative: Boolean(job.generative) })], job),
     progress: { state: 'done' },
     locale,
     kind: 'result',
@@ -133,10 +144,16 @@ export function failureReply(job: JobRecord, failure: string | undefined): Reply
   return {
     text: `${reason}\n${t(locale, 'engine.press_retry', { button: label })}`,
     progress: { state: 'failed' },
-    buttons: [[{ ...buttons.retry(job.id, locale, 'primary'), label }]],
+    buttons: withFixes([[{ ...buttons.retry(job.id, locale, job.checks?.some((c) => c.retry) ? 'secondary' : 'primary'), label }]], job),
     locale,
     kind: 'error',
   };
+}
+
+/** A row of targeted retries under a result or failure whose check found edits missing. */
+function withFixes(rows: Button[][], job: JobRecord): Button[][] {
+  const fixes = fixButtons(job.id, job.locale, job.checks, jobNames(job));
+  return fixes.length ? [...rows, fixes] : rows;
 }
 
 export function cancelledReply(job: JobRecord): Reply {

@@ -19,8 +19,10 @@ export const keys = {
   scope: (token: string) => `a:${token}`,
   proposal: (id: string) => `p:${id}`,
   job: (id: string) => `j:${id}`,
-  /** Claimed once per delivered platform event. */
-  event: (platform: Platform, eventId: string) => `ev:${platform}:${eventId}`,
+  /** An inbound event in the durable inbox (then its tombstone): `<platform>:<eventId>`. */
+  inbox: (id: string) => `in:${id}`,
+  /** Ids of the inbox entries not finished yet. */
+  inboxIndex: 'inbox',
   /** Claimed once per pressed button. */
   click: (token: string, verb: string) => `click:${token}.${verb}`,
   /** Claimed by the one instance that reports a lost or interrupted job. */

@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../../config/schemas/engine.js';
 import { resolveLocale, type Locale } from '../../i18n/index.js';
 import type { Platform, ThreadRef } from '../types.js';
+import { currentOwner } from './ids.js';
 import { keys } from './keys.js';
 import { newId, type ActionScope, type JobRecord, type Proposal, type ThreadSession, type ThreadSettings } from './session.js';
 import type { StateStore } from './store.js';
@@ -124,9 +125,12 @@ export class Records {
     return this.store.set(keys.job(job.id), job, this.actionTtl);
   }
 
-  /** True exactly once per key (within the action lifetime): first click, first reporter. */
+  /**
+   * True exactly once per key (within the action lifetime): first click, first reporter. The event
+   * being handled owns its claims, so handling it again after a restart finds them its own.
+   */
   claim(key: string): Promise<boolean> {
-    return this.store.claim(key, this.actionTtl);
+    return this.store.claim(key, this.actionTtl, currentOwner());
   }
 
   release(key: string): Promise<void> {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Locale } from '../../i18n/index.js';
 import type { ChatTurn, Command, UserSettings } from '../deps.js';
 import type { MessageRef, ReplyContext, ThreadRef } from '../types.js';
@@ -43,6 +42,9 @@ export interface ThreadSession {
   history: ChatTurn[];
   /** The face source photo for swap_face (second photo of a message). */
   faceSource?: BlobRef;
+  /** Who posted the photo being edited and the face source (the face swap policy's "own photos"). */
+  photoBy?: string;
+  faceSourceBy?: string;
   pendingProposal?: string;
   createdAt: number;
   updatedAt: number;
@@ -104,9 +106,25 @@ export interface JobRecord {
   /** Started before the parts model was there (it was downloading): the job waits for it, then runs. */
   waitsForParts?: boolean;
   failure?: string;
+  /** The platform event that started the job (logged with refusals of its result). */
+  eventId?: string;
+  /** Commands of the result that did not show up (the result check), for the targeted retry. */
+  checks?: FailedCheck[];
   locale: Locale;
   createdAt: number;
   updatedAt: number;
+}
+
+/** One command whose result check failed. */
+export interface FailedCheck {
+  /** Index of the command in the job. */
+  index: number;
+  command: Command;
+  failure: 'unchanged' | 'not_shown';
+  /** The vision model's sentence, when it gave one. */
+  reason?: string;
+  /** Whether a stronger retry exists (the button is only offered then). */
+  retry: boolean;
 }
 
 /** What a button's token refers to: everything needed to act on a click, even after a restart. */
@@ -115,9 +133,7 @@ export type ActionScope =
   | { kind: 'job'; thread: ThreadRef; owner: string; sessionId: string; jobId: string }
   | { kind: 'thread'; thread: ThreadRef; owner: string; sessionId: string };
 
-export function newId(bytes = 12): string {
-  return randomBytes(bytes).toString('base64url');
-}
+export { newId } from './ids.js';
 
 export function currentRevision(s: ThreadSession): Revision {
   return s.revisions[s.current]!;

@@ -40,10 +40,24 @@ export interface ExecuteRequest {
   onProgress?: (p: { fraction: number; stage: string }) => void;
 }
 
+/**
+ * Where an applied command edited the photo: its feathered alpha at full size (0 = untouched), or
+ * 'whole'. The result check measures each command inside its own region and asserts that nothing
+ * outside every region changed.
+ */
+export interface AppliedRegion {
+  /** Index of the command in the request. */
+  index: number;
+  command: Command;
+  alpha: Uint8Array | 'whole';
+}
+
 export interface ExecuteResult {
   /** Full resolution, upright; 4 channels if any transparency. */
   image: RawImage;
   applied: Command[];
+  /** The region of each applied command whose region is known (for the result check). */
+  regions?: AppliedRegion[];
   skipped: { command: Command; reason: MessageKey }[];
   advice: string[];
   /** The generative backend that produced the result, "local" for local operations only, "none" when nothing ran. */
@@ -210,7 +224,7 @@ export class DefaultExecutor implements Executor {
       throw new UserFacingError('execute.labelmap_size', { mapSize: `${map.width}×${map.height}`, imageSize: `${image.width}×${image.height}` });
     }
     const mapRef: LabelMapRef | undefined = map ? { data: await sharedAsync(map.data), width: map.width, height: map.height, labels: map.labels } : undefined;
-    const result: ExecuteResult = { image, applied: [], skipped: [], advice: [], backend: 'none' };
+    const result: ExecuteResult = { image, applied: [], regions: [], skipped: [], advice: [], backend: 'none' };
     const total = Math.max(1, req.commands.length);
     const progress = (i: number, f: number, stage: string) => req.onProgress?.({ fraction: Math.min(1, (i + f) / total), stage });
     const pool = this.pixels();
@@ -256,6 +270,7 @@ export class DefaultExecutor implements Executor {
         }
         result.image = await toSharedAsync(done.image);
         result.applied.push(cmd);
+        if (done.region) result.regions!.push({ index: i, command: cmd, alpha: done.region });
         if (result.backend === 'none') result.backend = 'local';
       } else {
         const template = this.template(rule);
@@ -285,6 +300,9 @@ export class DefaultExecutor implements Executor {
         );
         result.image = await this.blend(pool, result.image, patch.data, patch.plan.box, region.alpha);
         result.applied.push(cmd);
+        // A face template without a label map edits "the whole photo" only nominally (ReActor finds the
+        // face): its real region is unknown, so the check does not judge it.
+        if (!(template.region === 'face' && !map)) result.regions!.push({ index: i, command: cmd, alpha: region.coverage >= 1 ? 'whole' : new Uint8Array(region.alpha) });
         result.backend = backend.name;
         if (fallbackReason) result.fallbackReason = fallbackReason;
       }

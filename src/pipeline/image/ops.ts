@@ -45,7 +45,8 @@ export interface LocalEditContext {
   limits?: ImageLimits;
 }
 
-export type LocalEditResult = { image: RawImage } | { skip: MessageKey };
+/** The edited image, and the edit's region when it is exact (matte edits spread into a band: none). */
+export type LocalEditResult = { image: RawImage; region?: Uint8Array | 'whole' } | { skip: MessageKey };
 
 interface EditRegion {
   mask: SharedArrayBuffer;
@@ -135,15 +136,17 @@ export async function runLocalEdit(op: PixelOperation, ctx: LocalEditContext): P
     case 'grayscale': {
       const r = await regionOf(ctx, ctx.labels, { feather: ctx.feather * long });
       if (!r.box) return { skip: 'execute.skip.empty_region' };
+      // The region is known exactly here: the result check can assert nothing outside it changed.
+      const region = r.coverage >= 1 ? ('whole' as const) : new Uint8Array(r.alpha);
       if (op === 'recolor') {
         const color = str(ctx.args.color) ?? '#808080';
-        return { image: await recolorPart(pool, { image, alpha: r.alpha, box: r.box, color, material: materialOf(ctx.labels) }) };
+        return { image: await recolorPart(pool, { image, alpha: r.alpha, box: r.box, color, material: materialOf(ctx.labels) }), region };
       }
       const imgRef = ref(image);
       const box = r.box;
       const tone = { brightness: num(ctx.args.brightness, 0), contrast: num(ctx.args.contrast, 0), saturation: num(ctx.args.saturation, 0) };
       await Promise.all(rowBands(box.top, box.top + box.height, pool.threads * 2).map((rows) => pool.run({ kind: 'tone', op, image: imgRef, alpha: r.alpha, box, rows, ...tone })));
-      return { image: { ...image, data: Buffer.from(imgRef.buffer, 0, image.data.length) } };
+      return { image: { ...image, data: Buffer.from(imgRef.buffer, 0, image.data.length) }, region };
     }
     case 'blur': {
       const strength = Math.min(100, Math.max(1, num(ctx.args.strength, 30)));

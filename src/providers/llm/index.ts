@@ -4,7 +4,8 @@
  * offline interpreter, validation and repair — is pipeline logic (src/pipeline/plan).
  */
 export { ChatClient, type ChatClientOptions } from './chat.js';
-export { VisionClient, imageDataUrl, type VisionClientOptions, type VisionRequest } from './vision.js';
+export { VisionClient, imageDataUrl, type VisionAnswer, type VisionClientOptions, type VisionRequest } from './vision.js';
+export { ModerationClient, type ModerationClientOptions, type ModerationInput, type ModerationResult } from './moderation.js';
 export type { ChatMessage, ChatReply, ChatRequest, TokenUsage } from './types.js';
 export { LlmRefusalError, LlmUnavailableError, type UnavailableReason } from './errors.js';
 export { resolveProfile, resolveVisionProfile, type ResolvedProfile } from './profiles.js';

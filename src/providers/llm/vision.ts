@@ -2,6 +2,7 @@ import type OpenAI from 'openai';
 import type { ResolvedProfile } from './profiles.js';
 import { withRetries } from './retry.js';
 import { lazyClient } from './sdk.js';
+import type { TokenUsage } from './types.js';
 
 /** A downscaled, upright JPEG data URL: vision models bill by pixels and see little more above ~768 px. */
 export async function imageDataUrl(image: Buffer, maxSide: number, quality: number): Promise<string> {
@@ -21,7 +22,20 @@ export interface VisionRequest {
   /** The user turn's text, sent with the photo. */
   text: string;
   image: Buffer;
+  /** More photos after the first, in order (the result check sends "before" and "after"). */
+  moreImages?: Buffer[];
+  /** Strict structured output (`response_format: json_schema`) when the profile supports it; JSON mode otherwise. */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
+  temperature?: number;
+  maxTokens?: number;
   signal?: AbortSignal;
+}
+
+/** What the vision model answered, and what it cost. */
+export interface VisionAnswer {
+  content?: string;
+  refusal?: string;
+  usage?: TokenUsage;
 }
 
 export interface VisionClientOptions {
@@ -33,8 +47,8 @@ export interface VisionClientOptions {
 
 /**
  * A vision model behind an OpenAI-compatible chat endpoint: one request with the photo as an
- * image content part (a downscaled JPEG data URL, detail "low"). JSON mode when the profile has
- * structured output. At most one retry: suggestions are optional and must not keep the user waiting.
+ * image content part each (downscaled JPEG data URLs, detail "low"). With structured output, a
+ * request's JSON schema (strict) or else JSON mode. At most one retry: suggestions are optional and must not keep the user waiting.
  */
 export class VisionClient {
   readonly model: string;
@@ -49,35 +63,41 @@ export class VisionClient {
   }
 
   /** The model's text answer; `refusal` when it declined, `undefined` content when nothing came back. */
-  async ask(req: VisionRequest): Promise<{ content?: string; refusal?: string }> {
+  async ask(req: VisionRequest): Promise<VisionAnswer> {
     const { profile } = this;
-    const url = await imageDataUrl(req.image, this.opts.maxSide, this.opts.jpegQuality);
+    const urls = await Promise.all([req.image, ...(req.moreImages ?? [])].map((img) => imageDataUrl(img, this.opts.maxSide, this.opts.jpegQuality)));
+    const format = req.jsonSchema && profile.structuredOutput
+      ? { response_format: { type: 'json_schema' as const, json_schema: { name: req.jsonSchema.name, strict: true, schema: req.jsonSchema.schema } } }
+      : profile.structuredOutput
+        ? { response_format: { type: 'json_object' as const } }
+        : {};
     const completion = await withRetries(
       async () =>
         (await this.client()).chat.completions.create(
           {
             model: profile.model,
-            temperature: 0.4,
-            max_tokens: 700,
+            temperature: req.temperature ?? 0.4,
+            max_tokens: req.maxTokens ?? 700,
             messages: [
               { role: 'system', content: req.system },
               {
                 role: 'user',
                 content: [
                   { type: 'text', text: req.text },
-                  { type: 'image_url', image_url: { url, detail: 'low' } },
+                  ...urls.map((url) => ({ type: 'image_url' as const, image_url: { url, detail: 'low' as const } })),
                 ],
               },
             ],
-            ...(profile.structuredOutput ? { response_format: { type: 'json_object' as const } } : {}),
+            ...format,
           },
           { signal: req.signal },
         ),
       { maxRetries: Math.min(profile.maxRetries, 1), maxRetryAfterMs: this.opts.maxRetryAfterMs, signal: req.signal },
     );
     const message = completion.choices[0]?.message;
-    if (!message) return {};
-    if (message.refusal) return { refusal: message.refusal };
-    return { content: message.content ?? '' };
+    const usage = completion.usage ? { promptTokens: completion.usage.prompt_tokens ?? 0, completionTokens: completion.usage.completion_tokens ?? 0 } : undefined;
+    if (!message) return { usage };
+    if (message.refusal) return { refusal: message.refusal, usage };
+    return { content: message.content ?? '', usage };
   }
 }

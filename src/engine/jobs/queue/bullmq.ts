@@ -159,6 +159,13 @@ export class BullJobQueue implements JobQueue {
     }
   }
 
+  /** Takes no more jobs here; running ones go on. */
+  async pause(): Promise<void> {
+    this.stopping = true;
+    if (this.discoverTimer) clearInterval(this.discoverTimer);
+    await Promise.all([...this.workers.values()].map((w) => w.pause(true).catch(() => undefined)));
+  }
+
   /** Takes no more jobs; resolves once this instance's running jobs are done. */
   async stop(): Promise<void> {
     this.stopping = true;

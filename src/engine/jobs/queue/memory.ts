@@ -1,5 +1,5 @@
 import { FairScheduler } from './scheduler.js';
-import type { JobQueue, JobQueueHooks, JobRunner, LaneDepth, QueuedJob } from './types.js';
+import { JobHandedBack, type JobQueue, type JobQueueHooks, type JobRunner, type LaneDepth, type QueuedJob } from './types.js';
 
 /** The in-process queue: FairScheduler lanes (turns between users, per-lane concurrency). */
 export class MemoryJobQueue implements JobQueue {
@@ -74,11 +74,18 @@ export class MemoryJobQueue implements JobQueue {
     return this.scheduler.onIdle();
   }
 
+  async pause(): Promise<void> {
+    this.scheduler.pause();
+  }
+
+  /** Waits for the running jobs (waiting ones stay in the store for the next start once paused). */
   stop(): Promise<void> {
-    return this.scheduler.onIdle();
+    return this.scheduler.onRunningDone();
   }
 
   async close(): Promise<void> {
-    // Jobs still running stay "running" in the store; the next start reports them with Retry.
+    // Unfinished jobs stay listed under this instance in the store: the next start resumes them.
+    this.scheduler.pause();
+    this.scheduler.abortRunning(new JobHandedBack());
   }
 }

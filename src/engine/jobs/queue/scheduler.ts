@@ -30,8 +30,26 @@ export class FairScheduler {
   private readonly running = new Map<string, { task: ScheduledTask; controller: AbortController }>();
   private readonly taskLane = new Map<string, string>();
   private seq = 0;
+  private paused = false;
+  private runningDone: (() => void)[] = [];
 
   constructor(private readonly concurrency: Record<string, number>) {}
+
+  /** Starts no more tasks (shutdown); waiting ones stay where they are. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Aborts every running task's signal with `reason`. */
+  abortRunning(reason: unknown): void {
+    for (const r of this.running.values()) r.controller.abort(reason);
+  }
+
+  /** Resolves once no task is running. */
+  onRunningDone(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((r) => this.runningDone.push(r));
+  }
 
   enqueue(task: ScheduledTask): void {
     const lane = this.lane(task.lane);
@@ -98,7 +116,10 @@ export class FairScheduler {
   }
 
   async onIdle(): Promise<void> {
-    while (this.size > 0) await Promise.all([...this.lanes.values()].map((l) => l.queue.onIdle()));
+    while (this.size > 0) {
+      if (this.paused && this.running.size === 0) return;
+      await Promise.all([...this.lanes.values()].map((l) => l.queue.onIdle()));
+    }
   }
 
   private lane(name: string): Lane {
@@ -136,7 +157,7 @@ export class FairScheduler {
   }
 
   private pump(lane: Lane): void {
-    while (lane.queue.pending + lane.queue.size < lane.concurrency && lane.waiting.size > 0) {
+    while (!this.paused && lane.queue.pending + lane.queue.size < lane.concurrency && lane.waiting.size > 0) {
       const user = this.turnOrder(lane)[0]!;
       const list = lane.waiting.get(user)!;
       const task = list.shift()!;
@@ -153,6 +174,7 @@ export class FairScheduler {
           } finally {
             this.running.delete(task.id);
             this.taskLane.delete(task.id);
+            if (this.running.size === 0) for (const r of this.runningDone.splice(0)) r();
           }
         })
         .catch(() => undefined)

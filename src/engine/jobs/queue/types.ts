@@ -53,9 +53,15 @@ export interface JobQueue {
   readonly localRunning: number;
   /** Resolves once nothing is waiting or running (anywhere, for a shared queue). */
   idle(): Promise<void>;
+  /** Shutdown step 2: starts no more jobs here (waiting ones stay queued); running ones go on. */
+  pause(): Promise<void>;
   /** Stops taking jobs and waits for this process's running ones. */
   stop(): Promise<void>;
-  /** Gives up this process's running jobs without finishing them (they are retried elsewhere), closes connections. */
+  /**
+   * Gives up this process's running jobs without finishing them (their runners are aborted with
+   * JobHandedBack): a shared queue retries them elsewhere, the in-process one leaves them in the
+   * store, where the next start resumes them. Closes connections.
+   */
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { blendKernel, type BlendTask } from './blend.js';
+import { labelCountKernel, labelTintKernel, type LabelCountTask, type LabelTintTask } from './labels.js';
 import { downFinishKernel, downKernel, fieldBlendKernel, packKernel, type DownFinishTask, type DownTask, type FieldBlendTask, type PackTask } from './field.js';
 import { maskKernel, type MaskTask } from './masks.js';
 import { matteSolveKernel, matteStatsKernel, type MatteSolveTask, type MatteStatsTask } from './matte.js';
@@ -6,12 +7,15 @@ import { matteApplyKernel, type MatteApplyTask } from './matte-apply.js';
 import { recolorApplyKernel, recolorBaseKernel, recolorStatsKernel, type RecolorApplyTask, type RecolorBaseTask, type RecolorStats, type RecolorStatsTask } from './recolor.js';
 import { toneKernel, type ToneTask } from './tone.js';
 
+export type { LabelCountTask, LabelTintTask };
 export type { DownFinishTask, DownTask, FieldBlendTask, PackTask, BlendTask, MaskTask, MatteApplyTask, MatteSolveTask, MatteStatsTask, RecolorApplyTask, RecolorBaseTask, RecolorStatsTask, ToneTask, RecolorStats };
 
 /** Every job the pixel workers run; `kind` picks the kernel. */
-export type Task = MaskTask | ToneTask | RecolorStatsTask | RecolorBaseTask | RecolorApplyTask | MatteStatsTask | MatteSolveTask | MatteApplyTask | BlendTask | PackTask | FieldBlendTask | DownTask | DownFinishTask;
+export type Task = LabelCountTask | LabelTintTask | MaskTask | ToneTask | RecolorStatsTask | RecolorBaseTask | RecolorApplyTask | MatteStatsTask | MatteSolveTask | MatteApplyTask | BlendTask | PackTask | FieldBlendTask | DownTask | DownFinishTask;
 
 interface Results {
+  'labels.count': Float64Array;
+  'labels.tint': void;
   mask: ReturnType<typeof maskKernel>;
   tone: void;
   'recolor.stats': RecolorStats;
@@ -31,6 +35,10 @@ export type TaskResult<T extends Task> = Results[T['kind']];
 /** Runs one task (in a worker, or inline in tests). */
 export function runTask(task: Task): unknown {
   switch (task.kind) {
+    case 'labels.count':
+      return labelCountKernel(task);
+    case 'labels.tint':
+      return labelTintKernel(task);
     case 'mask':
       return maskKernel(task);
     case 'tone':
