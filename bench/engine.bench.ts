@@ -43,19 +43,21 @@ async function runCase(c: Case): Promise<Figure[]> {
   const sentAt = new Map<string, number>();
   const at = { ack: new Map<string, number>(), proposal: new Map<string, number>(), queued: new Map<string, number>(), result: new Map<string, number>() };
   const clickAt = new Map<string, number>();
-  const counts = new Map<string, Record<'ack' | 'proposal' | 'progress' | 'result' | 'other', number>>();
+  // One message per request: the acknowledgement is sent, then edited into the proposal; a click
+  // turns it into the job's progress and then its result. A second message in a thread is a duplicate.
+  const counts = new Map<string, { sends: number; results: number }>();
   chat.listeners.push((r: Recorded) => {
     const key = r.thread.thread;
     if (!sentAt.has(key)) return;
     const now = performance.now();
-    const n = counts.get(key) ?? { ack: 0, proposal: 0, progress: 0, result: 0, other: 0 };
-    const kind = r.reply.kind;
+    const n = counts.get(key) ?? { sends: 0, results: 0 };
     const first = (m: Map<string, number>) => void (m.has(key) || m.set(key, now));
-    if (r.type === 'send' && kind === 'ack') (n.ack++, first(at.ack));
-    else if (r.type === 'send' && kind === 'proposal') (n.proposal++, first(at.proposal));
-    else if (r.type === 'send' && kind === 'progress') (n.progress++, first(at.queued));
-    else if (r.type === 'update' && kind === 'result') (n.result++, first(at.result));
-    else if (r.type !== 'update') n.other++;
+    if (r.type === 'send') n.sends++;
+    if (r.type === 'ephemeral') return void counts.set(key, n);
+    if (r.reply.kind === 'ack') first(at.ack);
+    else if (r.reply.kind === 'proposal') first(at.proposal);
+    else if (r.reply.kind === 'progress' && clickAt.has(key)) first(at.queued);
+    else if (r.reply.kind === 'result') (n.results++, first(at.result));
     counts.set(key, n);
   });
 
@@ -91,11 +93,8 @@ async function runCase(c: Case): Promise<Figure[]> {
   let duplicate = 0;
   for (const t of threads) {
     const n = counts.get(t);
-    for (const k of ['ack', 'proposal', 'progress', 'result'] as const) {
-      if (!n?.[k]) lost++;
-      else if (n[k] > 1) duplicate += n[k] - 1;
-    }
-    duplicate += n?.other ?? 0;
+    for (const m of [at.ack, at.proposal, at.queued, at.result]) if (!m.has(t)) lost++;
+    duplicate += Math.max(0, (n?.sends ?? 0) - 1) + Math.max(0, (n?.results ?? 0) - 1);
   }
   await engine.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
