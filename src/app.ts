@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { readEnv, describeEnv, type EnvSettings } from './config/env.js';
 import { loadConfig, type AppConfig } from './config/load.js';
-import { composeEngineDeps } from './compose.js';
+import { composeAvailability, composeEngineDeps } from './compose.js';
+import type { AvailabilitySource, Capabilities } from './core/availability.js';
 import { runDoctor } from './doctor.js';
 import { createEngine, type Engine } from './engine/index.js';
-import { ensureDefaultModelInBackground } from './providers/segment/index.js';
+import { ModelDownloads, ensureDefaultModelInBackground } from './providers/segment/index.js';
 import { HttpServer } from './server/http.js';
 import { registry, errorsTotal } from './util/metrics.js';
 import { settleWithin, untilAborted } from './util/abort.js';
@@ -24,6 +25,10 @@ export interface RunningApp {
   http: HttpServer;
   engine: Engine;
   bots: Bot[];
+  /** The model downloads of this process (the parts model at first start). */
+  downloads: ModelDownloads;
+  /** What can run now: the one source the engine, the playground, doctor and `serve` read. */
+  availability: AvailabilitySource & { current(): Capabilities };
   /** engine.shutdownMs: `stop()` is done within this plus a few seconds, however slow the platforms are. */
   shutdownMs: number;
   stop(): Promise<void>;
@@ -68,12 +73,15 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const config = loadConfig({ env: rawEnv });
   const env = readEnv(rawEnv);
   env.dataDir = resolveDataDir(env, rawEnv, logger);
-  // The segmentation model downloads in the background: whole-image edits work meanwhile.
-  ensureDefaultModelInBackground({ env, models: config.models, logger });
+  // The segmentation model downloads in the background: whole-image edits work meanwhile, and part
+  // edits asked for meanwhile wait for it.
+  const downloads = new ModelDownloads();
+  ensureDefaultModelInBackground({ env, models: config.models, logger, downloads });
+  const availability = composeAvailability(env, config, downloads);
   if (options.port !== undefined) env.port = options.port;
   if (options.host !== undefined) env.host = options.host;
 
-  const composed = composeEngineDeps(env, config, logger);
+  const composed = composeEngineDeps(env, config, logger, { downloads, availability });
   const engine = await createEngine({
     env,
     config: config.engine,
@@ -85,7 +93,13 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
   const ctx: BotContext = { http, logger, threads: engine, background: (work) => engine.background(work) };
 
   const limits = { maxPixels: config.images.maxPixels, maxBytes: config.images.maxBytes };
-  const playground = createWebBot({ status: async (locale) => (await runDoctor(env, locale)).lines, host: env.host, token: env.playgroundToken, limits });
+  const playground = createWebBot({
+    status: async (locale) => (await runDoctor(env, locale, { downloads, config })).lines,
+    availability: () => availability.current(),
+    host: env.host,
+    token: env.playgroundToken,
+    limits,
+  });
   const bots: Bot[] = [playground];
   for (const def of BOTS) {
     if (!def.enabled(env)) continue;
@@ -147,13 +161,13 @@ export async function startApp(options: { env?: NodeJS.ProcessEnv; port?: number
         return { status: 503, headers: { 'retry-after': '30' }, body: { error: t(locale, 'ops.restarting') } };
       });
       await Promise.all(bots.map((b) => settleWithin(b.stop(), AbortSignal.timeout(Math.min(5_000, shutdownMs / 2)))));
-      await engine.shutdown(deadline).catch((err: unknown) => logger.error({ err }, 'engine shutdown failed'));
+      await Promise.all([engine.shutdown(deadline).catch((err: unknown) => logger.error({ err }, 'engine shutdown failed')), downloads.close()]);
       await settleWithin(http.close(), AbortSignal.timeout(1_000));
       logger.info('stopped');
     })());
 
   logger.info({ url, configured: describeEnv(env) }, 'chat-image-editor is serving');
-  return { url, http, engine, bots, shutdownMs, stop };
+  return { url, http, engine, bots, downloads, availability, shutdownMs, stop };
 }
 
 /** One line telling what else can be enabled, printed by `serve`. */

@@ -1,12 +1,13 @@
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describeEnv, readEnv, type EnvSettings } from './config/env.js';
-import { loadConfig } from './config/load.js';
+import { describeEnv, type EnvSettings } from './config/env.js';
+import { loadConfig, type AppConfig } from './config/load.js';
 import { t, type Locale } from './i18n/index.js';
 import { createImageBackends } from './providers/image/index.js';
 import { LocalOperations } from './providers/image/local.js';
 import type { HealthCheck, HealthStatus } from './core/health.js';
+import { explainGenerator, explainParts, sentence, type Explained } from './core/availability.js';
+import { readPartsState, type ModelDownloads } from './providers/segment/status.js';
 import { errorMessage } from './util/errors.js';
 
 /** One line of the report: a service, its state, what to do, and the variable that enables it. */
@@ -14,16 +15,18 @@ export interface DoctorLine extends HealthStatus {
   kind: 'service' | 'bot' | 'storage';
   /** Environment variable(s) that enable or fix it. */
   env?: string;
+  /** A word for the state where the generic one would mislead ("not downloaded yet" rather than "not configured"). */
+  status?: string;
 }
 
 const CHECK_TIMEOUT_MS = 10_000;
 
 
-async function check(name: string, env: string | undefined, make: () => Promise<HealthCheck | HealthStatus>): Promise<DoctorLine> {
+async function check(name: string, env: string | undefined, make: () => Promise<HealthCheck | DoctorLine | HealthStatus>): Promise<DoctorLine> {
   const t0 = Date.now();
   try {
     const made = await make();
-    const status = 'health' in made ? await made.health(AbortSignal.timeout(CHECK_TIMEOUT_MS)) : made;
+    const status: HealthStatus & { status?: string } = 'health' in made ? await made.health(AbortSignal.timeout(CHECK_TIMEOUT_MS)) : made;
     return { kind: 'service', env, ...status, name: status.name || name };
   } catch (err) {
     return { kind: 'service', name, env, state: 'down', detail: `the check itself failed (${errorMessage(err).split('\n')[0]})`, latencyMs: Date.now() - t0 };
@@ -32,12 +35,12 @@ async function check(name: string, env: string | undefined, make: () => Promise<
 
 const off = (name: string, env: string, detail: string): HealthStatus => ({ name, state: 'off', detail });
 
-async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
+async function llmChecks(env: EnvSettings, given: AppConfig | undefined): Promise<DoctorLine[]> {
   const configured = describeEnv(env);
   // Loaded inside each check: a bad config file fails that check, not the whole report.
   const load = async () => {
     const [plan, { CommandLanguage }] = await Promise.all([import('./pipeline/plan/index.js'), import('./pipeline/commands/index.js')]);
-    const config = loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts', 'vocabulary'] });
+    const config = given ?? loadConfig({ sections: ['commands', 'labels', 'llm', 'prompts', 'vocabulary'] });
     return { plan, sections: { env, language: CommandLanguage.fromConfig(config), llm: config.llm, prompts: config.prompts, vocabulary: config.vocabulary } };
   };
   return Promise.all([
@@ -54,17 +57,20 @@ async function llmChecks(env: EnvSettings): Promise<DoctorLine[]> {
   ]);
 }
 
-async function segmentationCheck(env: EnvSettings): Promise<DoctorLine> {
-  return check('segmentation', 'SEGMENT_MODEL / SEGMENT_MODEL_PATH / SEGMENTER_URL', async () => {
+/** HealthStatus states of the parts model's situations: a fresh install is "off", a broken one "down". */
+const PARTS_HEALTH = { 'not-downloaded': 'off', downloading: 'degraded', 'file-missing': 'down', failed: 'down', offline: 'down' } as const;
+
+async function segmentationCheck(env: EnvSettings, locale: Locale, downloads: ModelDownloads | undefined, given: AppConfig | undefined): Promise<DoctorLine> {
+  return check('segmentation', 'SEGMENT_MODEL_PATH / HF_ENDPOINT', async () => {
     const mod = await import('./providers/segment/index.js');
-    const { models, images } = loadConfig({ sections: ['models', 'images'] });
+    const { models, images } = given ?? loadConfig({ sections: ['models', 'images'] });
     const name = mod.activeCardName(env, models);
-    const explicit = Boolean(env.segment?.remoteUrl || env.segment?.modelPath);
-    if (!explicit && !existsSync(mod.resolveModelFile(name, mod.getCard(name, models), env, models).file)) {
-      // Not installed is the state of a fresh install, not an outage: whole-image edits still work.
-      return off(`segmenter:${name}`, 'SEGMENTER_URL', `model not installed: run \`chat-image-editor models fetch ${name}\` or set SEGMENTER_URL; parts-based edits need it`);
+    const parts = mod.readPartsState(env, models, downloads);
+    // Every situation but "ready" is told the way chat, the status panel and the CLI tell it.
+    if (parts.state !== 'ready') {
+      return { name: `segmenter:${name}`, state: PARTS_HEALTH[parts.state], status: t(locale, `avail.status.${parts.state}`), detail: sentence(explainParts(parts, locale, 'operator')) };
     }
-    const segmenter = mod.createSegmenter({ env, models, limits: images });
+    const segmenter = mod.createSegmenter({ env, models, limits: images, downloads });
     try {
       return await segmenter.health(AbortSignal.timeout(CHECK_TIMEOUT_MS));
     } finally {
@@ -148,15 +154,53 @@ async function dataDirLine(dir: string, locale: Locale): Promise<DoctorLine> {
  * the playground's status panel and tests. Unconfigured services are "off" with the variable that
  * enables them; only configured services that fail count as down.
  */
-export async function runDoctor(env: EnvSettings, locale: Locale = 'en'): Promise<{ lines: DoctorLine[]; down: number }> {
-  const { backends } = loadConfig({ sections: ['backends'] });
-  const images = createImageBackends(env, backends).map((b) =>
-    check(b.name, b.name === 'sd-webui' ? 'SD_WEBUI_URL' : 'OPENAI_API_KEY', async () => b),
-  );
+export async function runDoctor(
+  env: EnvSettings,
+  locale: Locale = 'en',
+  /** `downloads` and `config`: the running app's (the playground's status panel), so it reports what the app uses. */
+  opts: { downloads?: ModelDownloads; config?: AppConfig } = {},
+): Promise<DoctorReport> {
+  const { backends, models } = opts.config ?? loadConfig({ sections: ['backends', 'models'] });
+  const imageBackends = createImageBackends(env, backends);
+  const images = imageBackends.map((b) => check(b.name, b.name === 'sd-webui' ? 'SD_WEBUI_URL' : 'OPENAI_API_KEY', async () => b));
   const lines = (
-    await Promise.all([llmChecks(env), Promise.all(images), segmentationCheck(env), check('local', undefined, async () => new LocalOperations()), safetyLines(env), dataDirLine(env.dataDir, locale)])
+    await Promise.all([
+      llmChecks(env, opts.config),
+      Promise.all(images),
+      segmentationCheck(env, locale, opts.downloads, opts.config),
+      check('local', undefined, async () => new LocalOperations()),
+      safetyLines(env),
+      dataDirLine(env.dataDir, locale),
+    ])
   ).flat();
   lines.push(...botLines(env));
   const down = lines.filter((l) => l.state === 'down').length;
-  return { lines, down };
+  // What a user cannot do now, whatever the reason: the summary never says "everything works" then.
+  const unavailable: Unavailable[] = [];
+  const seg = lines.find((l) => l.name.startsWith('segmenter:') || l.name === 'segmentation');
+  const parts = readPartsState(env, models, opts.downloads);
+  if (parts.state !== 'ready') unavailable.push({ feature: 'parts', title: t(locale, 'avail.feature_parts'), ...explainParts(parts, locale, 'operator') });
+  else if (seg && seg.state === 'down') unavailable.push({ feature: 'parts', title: t(locale, 'avail.feature_parts'), text: seg.detail });
+  if (!imageBackends.some((b) => b.configured())) unavailable.push({ feature: 'generator', title: t(locale, 'avail.feature_generator'), ...explainGenerator(locale, 'operator') });
+  return { lines, down, unavailable };
+}
+
+/** A feature a user cannot use now: what is the case and the one fix. */
+export interface Unavailable extends Explained {
+  feature: 'parts' | 'generator';
+  title: string;
+}
+
+export interface DoctorReport {
+  lines: DoctorLine[];
+  /** Configured services that fail. */
+  down: number;
+  unavailable: Unavailable[];
+}
+
+/** The last line of `doctor`: "everything works" only when nothing is down and nothing is unavailable. */
+export function doctorSummary(report: DoctorReport, locale: Locale): string {
+  if (report.down > 0) return t(locale, 'doctor.summary_down', { count: report.down });
+  if (report.unavailable.length === 0) return t(locale, 'avail.summary_all');
+  return t(locale, 'avail.summary_missing', { features: report.unavailable.map((u) => u.title).join(locale === 'zh-CN' ? '、' : ', ') });
 }

@@ -25,6 +25,11 @@ export interface EnvSettings {
   playgroundToken?: string;
   /** Segmentation: SEGMENT_MODEL (card name), SEGMENT_MODEL_PATH (local model file), SEGMENTER_URL (remote endpoint). */
   segment?: { model?: string; modelPath?: string; remoteUrl?: string };
+  /**
+   * HF_ENDPOINT: base URL of the model hub (the Hugging Face convention), for mirrors behind
+   * firewalls or in mainland China. Model card URLs on https://huggingface.co are fetched from it.
+   */
+  hfEndpoint?: string;
 }
 
 function opt(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -72,6 +77,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
       modelPath: opt(env, 'SEGMENT_MODEL_PATH'),
       remoteUrl: opt(env, 'SEGMENTER_URL'),
     },
+    hfEndpoint: opt(env, 'HF_ENDPOINT'),
   };
 }
 
@@ -88,5 +94,6 @@ export function describeEnv(s: EnvSettings): Record<string, boolean | string> {
     feishu: Boolean(s.feishu.appId && s.feishu.appSecret),
     feishuMode: s.feishu.mode,
     redis: Boolean(s.redisUrl),
+    modelMirror: Boolean(s.hfEndpoint),
   };
 }

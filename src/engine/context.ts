@@ -2,7 +2,10 @@ import type { EngineConfig } from '../config/schemas/engine.js';
 import type { ImageLimits } from '../core/image-io.js';
 import { untilAborted } from '../util/abort.js';
 import type { Logger } from '../util/logger.js';
+import type { Capabilities } from '../core/availability.js';
+import type { Locale } from '../i18n/index.js';
 import type { EngineDeps } from './deps.js';
+import { plainNames, type LabelNames } from './present/describe.js';
 import { currentLog } from './envelope.js';
 import type { JobQueue } from './jobs/queue/index.js';
 import type { BlobStore } from './state/blobs.js';
@@ -10,6 +13,8 @@ import { replyHash, type Inbox, type InboxEntry, type JournalStep } from './stat
 import { Records } from './state/records.js';
 import type { StateStore } from './state/store.js';
 import type { ChatAdapter, MessageRef, Platform, Reply, ReplyContext, ThreadRef, UserRef } from './types.js';
+
+const EVERYTHING: Capabilities = { parts: { state: 'ready', model: '', via: 'local' }, generator: true, inpaint: true };
 
 /**
  * What every part of the engine shares: configuration, state, the pipeline behind it and the
@@ -45,6 +50,18 @@ export class EngineContext {
 
   ms(seconds: number): number {
     return seconds * 1000;
+  }
+
+  /** What can run now; everything when the composition root gave no source (engines over fakes). */
+  capabilities(): Capabilities {
+    return this.deps.availability?.current() ?? EVERYTHING;
+  }
+
+  /** Part names in a language, from the command catalogue ("Upper-clothes" → "top" / "上衣"). */
+  names(locale: Locale): LabelNames {
+    const catalog = this.deps.catalog;
+    if (!catalog?.displayLabel) return plainNames;
+    return (label) => catalog.displayLabel!(label, locale);
   }
 
   /** Each bot attaches its one adapter; jobs and recovery answer through it. */

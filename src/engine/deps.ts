@@ -2,8 +2,9 @@ import type { Locale } from '../i18n/index.js';
 import type { LabelMap } from '../core/types.js';
 import type { RawImage } from '../core/image-io.js';
 import type { HealthStatus } from '../core/health.js';
+import type { AvailabilitySource } from '../core/availability.js';
 
-import type { Command, Rejection, WireCommand } from '../pipeline/commands/index.js';
+import type { Command, ParseResult, Rejection, WireCommand } from '../pipeline/commands/index.js';
 import type { ExecuteRequest, ExecuteResult } from '../pipeline/execute/index.js';
 import type { PlanRequest, PlanResult as FullPlanResult } from '../pipeline/plan/types.js';
 import type { CheckReport, CheckRequest, RetryPlan } from '../pipeline/check/index.js';
@@ -46,7 +47,8 @@ export interface Suggestion {
 }
 /** C: edits proposed by a vision model (offline heuristics without one). */
 export interface Suggester extends MaybeHealth {
-  suggest(req: { image: Buffer; labels: readonly string[]; locale: Locale; signal?: AbortSignal }): Promise<Suggestion[]>;
+  /** `generator: false`: no image generator is configured, so only local edits are worth suggesting. */
+  suggest(req: { image: Buffer; labels: readonly string[]; locale: Locale; signal?: AbortSignal; generator?: boolean }): Promise<Suggestion[]>;
 }
 
 /** D: runs commands on a photo. */
@@ -73,6 +75,8 @@ export interface CommandCatalog {
   rule(name: string): { executor: 'generative' | 'local' | 'text'; paras?: readonly { name: string; type: string }[] } | undefined;
   /** A label's name in the user's language ("Upper-clothes" → "top" / "上衣"). */
   displayLabel?(label: string, locale: Locale): string;
+  /** Validates wire commands (local equivalents offered instead of generative edits are built with it). */
+  validate?(items: readonly unknown[]): ParseResult;
 }
 
 /**
@@ -105,6 +109,11 @@ export interface EngineDeps {
   catalog?: CommandCatalog;
   encodeForUpload: UploadEncoder;
   renderOverlay?: OverlayRenderer;
+  /**
+   * What can run now (the parts model's download, a generator): proposals offer only that, and part
+   * edits asked for while the model downloads wait for it. Without it everything counts as available.
+   */
+  availability?: AvailabilitySource;
   /** Absent (tests with fakes): no content checks, no result check, face swap unrestricted. */
   trust?: TrustDeps;
 }

@@ -78,7 +78,11 @@ export class Engine implements ThreadQuery {
     const photos = new Photos(ctx);
     const runner = new JobRunner(ctx, photos);
     this.recovery = new Recovery(ctx, runner);
-    this.services = { ctx, photos, runner, proposals: new Proposals(ctx, photos), starter: new JobStarter(ctx, runner, this.recovery) };
+    const proposals = new Proposals(ctx, photos);
+    const starter = new JobStarter(ctx, runner, this.recovery);
+    // A request that needs no click (a part edit while the parts model downloads) starts its job itself.
+    proposals.useStarter(starter);
+    this.services = { ctx, photos, runner, proposals, starter };
     this.ctx = ctx;
     this.inbox = new Inbox(opts.store, { dedupeMs: ctx.ms(opts.config.dedupeTtlSeconds), leaseMs: opts.config.inbox.leaseMs });
   }

@@ -11,6 +11,7 @@ import { slackMessages } from './messages/slack.js';
 import { feishuMessages } from './messages/feishu.js';
 import { evalMessages } from './messages/eval.js';
 import { opsMessages } from './messages/ops.js';
+import { availabilityMessages } from './messages/availability.js';
 import { safetyMessages } from './messages/safety.js';
 
 export { LOCALES, type Locale };
@@ -28,6 +29,7 @@ const english = {
   ...feishuMessages.en,
   ...evalMessages.en,
   ...opsMessages.en,
+  ...availabilityMessages.en,
   ...safetyMessages.en,
 };
 
@@ -46,6 +48,7 @@ const chinese: Record<MessageKey, string> = {
   ...feishuMessages['zh-CN'],
   ...evalMessages['zh-CN'],
   ...opsMessages['zh-CN'],
+  ...availabilityMessages['zh-CN'],
   ...safetyMessages['zh-CN'],
 };
 

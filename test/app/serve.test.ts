@@ -45,6 +45,11 @@ describe('serve', () => {
     expect(stderr).toMatch(/Enable more with: .*OPENAI_API_KEY/);
   });
 
+  it('tells the terminal about the parts model it fetches on the first start (progress, or what went wrong and the fix)', async () => {
+    // Whatever the network here: the download's progress, or the offline sentence with its one fix.
+    await expect.poll(() => stderr, { timeout: 30_000 }).toMatch(/Downloading the parts model segformer_b2_clothes: \d+ % of 110 MB|The parts model segformer_b2_clothes could not be downloaded: .* Fix: set HF_ENDPOINT/);
+  });
+
   it('answers liveness, readiness, metrics and the playground page', async () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);

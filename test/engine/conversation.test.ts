@@ -16,7 +16,9 @@ describe('a conversation through the test adapter', () => {
     expect(ack!.reply.text).toMatch(/looking at your photo/);
     expect(proposal!.reply.kind).toBe('proposal');
     const labels = proposal!.reply.buttons!.flat().map((b) => b.label);
-    expect(labels).toEqual(expect.arrayContaining(['Change background → beach', 'Recolour upper-clothes → #ffffff', 'Run all', 'Run selected', 'Suggest edits', 'Undo', 'Cancel']));
+    expect(labels).toEqual(expect.arrayContaining(['Change background → beach', 'Recolour upper-clothes → #ffffff', 'Run all', 'Run selected', 'Suggest edits', 'Cancel']));
+    // Nothing to undo yet: no Undo on a fresh proposal.
+    expect(labels).not.toContain('Undo');
     expect(proposal!.reply.select?.options.map((o) => o.label)).toEqual(['Change background → beach', 'Recolour upper-clothes → #ffffff']);
     expect(proposal!.reply.fields?.[0]?.value).toMatch(/Background \d+%.*Face/);
     for (const b of proposal!.reply.buttons!.flat()) {
@@ -48,7 +50,8 @@ describe('a conversation through the test adapter', () => {
     const image = message!.reply.images![0]!;
     expect(image.mimeType).toBe('image/png');
     expect(await meanColor(image.data)).toEqual([84, 84, 84]);
-    expect(message!.reply.buttons!.flat().map((b) => b.label)).toEqual(['Undo', 'Continue from this', 'Retry with new seed', 'Suggest edits']);
+    // A local edit gives the same bytes again: no "Retry with new seed" under its result.
+    expect(message!.reply.buttons!.flat().map((b) => b.label)).toEqual(['Undo', 'Continue from this', 'Suggest edits']);
   });
 
   it('a second job from a proposal already taken over (a racing click) gets a message of its own', async () => {
@@ -227,8 +230,10 @@ describe('a conversation through the test adapter', () => {
     const failed = chat.last('T1')!.reply;
     expect(failed.kind).toBe('error');
     expect(failed.text).toMatch(/edit failed/);
-    expect(failed.buttons!.flat().map((b) => b.label)).toEqual(['Retry with new seed']);
-    await chat.click('Retry with new seed');
+    // A local edit is tried again as it was; the text names the button it shows.
+    expect(failed.buttons!.flat().map((b) => b.label)).toEqual(['Try again']);
+    expect(failed.text).toMatch(/Press “Try again” to try again\.$/);
+    await chat.click('Try again');
     await chat.waitUntilIdle();
     expect(chat.last('T1')!.reply.kind).toBe('result');
     expect(executor.log[1]!.seed).toEqual(expect.any(Number));
@@ -279,7 +284,7 @@ describe('a conversation through the test adapter', () => {
     const [ack, proposal] = chat.replies('T1');
     expect(ack!.reply.text).toBe('收到，正在查看你的照片…');
     expect(proposal!.reply.locale).toBe('zh-CN');
-    expect(proposal!.reply.buttons!.flat().map((b) => b.label)).toEqual(expect.arrayContaining(['修改 background → beach', '撤销', '取消']));
+    expect(proposal!.reply.buttons!.flat().map((b) => b.label)).toEqual(['修改 background → beach', '推荐修改', '取消']);
   });
 
   it('stops a job that runs too long with a clear message, and can cancel', async () => {
@@ -291,9 +296,9 @@ describe('a conversation through the test adapter', () => {
     await chat.waitUntilIdle();
     const reply = chat.last('T1')!.reply;
     expect(reply.text).toMatch(/longer than 1 s/);
-    expect(reply.buttons!.flat().map((b) => b.label)).toEqual(['Retry with new seed']);
+    expect(reply.buttons!.flat().map((b) => b.label)).toEqual(['Try again']);
 
-    await chat.click('Retry with new seed');
+    await chat.click('Try again');
     await chat.click('Cancel');
     await chat.waitUntilIdle();
     expect(chat.last('T1')!.reply.text).toMatch(/^Cancelled/);

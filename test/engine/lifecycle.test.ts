@@ -39,7 +39,6 @@ describe('the message lifecycle of a request', () => {
     expect(shown.buttons!.flat().map((b) => [b.label, Boolean(b.disabled)])).toEqual([
       ['Undo', false],
       ['✓ Continue from this', true],
-      ['Retry with new seed', false],
       ['Suggest edits', false],
     ]);
   });
@@ -54,8 +53,9 @@ describe('the message lifecycle of a request', () => {
     expect(chat.messageCount('T1')).toBe(1);
     expect(await meanColor(chat.threadMessages('T1')[0]!.reply.images![0]!.data)).toEqual([64, 64, 64]);
 
+    await chat.click('Redo'); // the undone result's message
+    // With an edit in the thread, a new proposal offers Undo.
     await chat.post({ text: 'darker' });
-    await chat.click('Redo'); // the newest Redo: still the undone result's message
     expect(chat.messageCount('T1')).toBe(2);
     const proposal = chat.threadMessages('T1')[1]!;
     expect(proposal.reply.kind).toBe('proposal');
@@ -135,6 +135,6 @@ describe('the message lifecycle of a request', () => {
     const shown = chat.threadMessages('T1')[0]!.reply;
     expect(shown.kind).toBe('error');
     expect(shown.text).toMatch(/could not upload the edited photo/i);
-    expect(shown.buttons!.flat().map((b) => b.label)).toEqual(['Retry with new seed']);
+    expect(shown.buttons!.flat().map((b) => b.label)).toEqual(['Try again']);
   });
 });

@@ -116,7 +116,7 @@ describe('state survives a restart (SQLite under DATA_DIR)', () => {
     await second.engine.recover(chat.platform);
     const job = chat.threadMessages('T1').find((m) => m.reply.kind === 'error')!;
     expect(job.reply.text).toMatch(/interrupted because the bot restarted/);
-    expect((job.reply.buttons ?? []).flat().map((b) => b.label)).toContain('Retry with new seed');
+    expect((job.reply.buttons ?? []).flat().map((b) => b.label)).toContain('Try again');
     expect(second.executor.log).toHaveLength(0);
     await second.engine.close();
   });

@@ -104,12 +104,12 @@ describe('result check after every job', () => {
     await chat.waitUntilIdle();
     const shown = chat.threadMessages('T1')[0]!.reply;
     expect(shown.kind, shown.text).toBe('error');
-    expect(shown.text).toMatch(/^The edit ran, but it did not show up in the photo, so the photo was not changed\.\nChange background → beach: nothing visibly changed\.$/);
+    expect(shown.text).toMatch(/^The edit ran, but it did not show up in the photo, so the photo was not changed\.\nChange background → beach: nothing visibly changed\.\nPress “Retry with new seed” to try again\.$/);
     expect(shown.buttons!.flat().map((b) => b.label)).toEqual(['Retry with new seed', 'Retry stronger: Change background → beach']);
-    // No revision was made: there is nothing to undo.
+    // No revision was made: there is nothing to undo, so the next proposal offers no Undo.
     await chat.post({ text: 'brighter' });
-    await chat.click('Undo');
-    expect(chat.last('T1')).toMatchObject({ type: 'ephemeral', reply: { text: expect.stringMatching(/nothing to undo/i) } });
+    expect(chat.last('T1')!.reply.kind).toBe('proposal');
+    expect(chat.last('T1')!.reply.buttons!.flat().map((b) => b.label)).not.toContain('Undo');
   });
 
   it('failed checks are shown on the result with a targeted retry that re-runs only that command, stronger, on the result', async () => {
@@ -216,7 +216,8 @@ describe('content safety', () => {
     await chat.waitUntilIdle();
     const shown = chat.threadMessages('T1')[0]!.reply;
     expect(shown.kind).toBe('error');
-    expect(shown.text).toBe('The edited photo was not posted: the content check found sexual content in it, which is not allowed in this workspace.');
+    // A local edit is tried again as it was: the text names the button it shows.
+    expect(shown.text).toBe('The edited photo was not posted: the content check found sexual content in it, which is not allowed in this workspace.\nPress “Try again” to try again.');
     expect(shown.images).toBeUndefined();
     expect(moderationInputs(openai.moderationRequests.at(-1)!).images).toHaveLength(1);
 
@@ -236,8 +237,8 @@ describe('content safety', () => {
     await chat.waitUntilIdle();
     const shown = chat.threadMessages('T1')[0]!.reply;
     expect(shown.kind).toBe('error');
-    expect(shown.text).toBe('The edited photo was not posted because the content check could not look at it right now. Please try again in a few minutes.');
-    expect(shown.buttons!.flat().map((b) => b.label)).toEqual(['Retry with new seed']);
+    expect(shown.text).toBe('The edited photo was not posted because the content check could not look at it right now. Please try again in a few minutes.\nPress “Try again” to try again.');
+    expect(shown.buttons!.flat().map((b) => b.label)).toEqual(['Try again']);
   });
 
   it('moderation outage at strict: the instruction is refused too', async () => {

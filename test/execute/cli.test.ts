@@ -94,8 +94,8 @@ describe('chat-image-editor edit (built binary)', () => {
   it('says clearly that the segmentation model is missing and writes nothing when no edit could run', async () => {
     const r = await cli(['edit', 'photo.png', 'x', '-o', 'nomodel.png', '--commands', blurBg]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/segmentation/i);
-    expect(r.stderr).toMatch(/models fetch/);
+    expect(r.stderr).toMatch(/parts model/i);
+    expect(r.stderr).toMatch(/Fix: run `chat-image-editor models fetch`/);
     expect(existsSync(path.join(dir, 'nomodel.png'))).toBe(false);
   });
 
@@ -106,6 +106,14 @@ describe('chat-image-editor edit (built binary)', () => {
     const missing = await cli(['edit', 'nope.png', 'x', '-o', 'o.png', '--commands', blurBg]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/nope\.png/);
+  });
+
+  it('exits 0 when the instruction was read but holds no valid command, as the README says', async () => {
+    const r = await cli(['edit', 'photo.png', 'asdf qwer', '-o', 'nothing.png', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ output: null, commands: [] });
+    expect(r.stderr).toMatch(/No edit command/);
+    expect(existsSync(path.join(dir, 'nothing.png'))).toBe(false);
   });
 
   it('plans with the offline interpreter when no LLM is configured', async () => {
@@ -130,6 +138,21 @@ describe('chat-image-editor doctor (built binary)', () => {
     expect(by['data-dir']!.state).toBe('ok');
     expect(report.ok).toBe(true);
     expect(r.code).toBe(0);
+  });
+
+  it('never says everything works while part edits or generated edits are unavailable', async () => {
+    const fresh = await cli(['doctor']);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).not.toMatch(/Everything/);
+    expect(fresh.stdout).toMatch(/Not everything works yet: edits of single parts, generated edits unavailable/);
+    // The parts line says what the chat, the status panel and the CLI say, with one fix (never SEGMENTER_URL).
+    expect(fresh.stdout).toMatch(/not downloaded yet.*Fix: run `chat-image-editor models fetch`\./);
+    expect(fresh.stdout).not.toMatch(/SEGMENTER_URL/);
+    const json = JSON.parse((await cli(['doctor', '--json'], { SD_WEBUI_URL: sd.url })).stdout) as { unavailable: { feature: string; fix?: string }[] };
+    expect(json.unavailable.map((u) => u.feature)).toEqual(['parts']);
+    const missing = await cli(['doctor'], { SEGMENT_MODEL_PATH: path.join(dir, 'missing.onnx') });
+    expect(missing.stdout).toMatch(/SEGMENT_MODEL_PATH points at .*missing\.onnx, which does not exist.*Fix: point SEGMENT_MODEL_PATH at the model file\./);
+    expect(missing.code).toBe(1);
   });
 
   it('exits 1 and names the fix when a configured service is down', async () => {

@@ -195,11 +195,11 @@ describe.skipIf(!hasRedis)('two service instances sharing one Redis (state + Bul
     await until('a failure message', () => chat.threadMessages('L1').some((m) => m.reply.kind === 'error'));
     const job = chat.threadMessages('L1').find((m) => m.reply.kind === 'error')!;
     expect(job.reply.text).toMatch(/interrupted/);
-    expect(job.reply.buttons?.flat().map((x) => x.label)).toContain('Retry with new seed');
+    expect(job.reply.buttons?.flat().map((x) => x.label)).toContain('Try again');
     expect(b.executor.started).toBe(0);
 
     // Retry works from the other instance.
-    await chat.attach(b.engine).click('Retry with new seed', { thread: 'L1' });
+    await chat.attach(b.engine).click('Try again', { thread: 'L1' });
     await until('the retried result', () => chat.threadMessages('L1').some((m) => m.reply.kind === 'result'));
     expect(b.executor.started).toBe(1);
   });

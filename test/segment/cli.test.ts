@@ -123,7 +123,7 @@ describe('chat-image-editor segment', () => {
     const r = await cli(['segment', photo, '--json']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/not installed yet.*models fetch/);
+    expect(r.stderr).toMatch(/not downloaded yet.*Fix: run `chat-image-editor models fetch`/);
     const txt = path.join(dir, 'notes.txt');
     writeFileSync(txt, 'hello');
     const n = await cli(['segment', txt], { SEGMENT_MODEL_PATH: path.join(dir, 'tiny.onnx') });
@@ -157,7 +157,7 @@ describe('chat-image-editor models', () => {
     const offline = await cli(['models', 'fetch', 'gone'], { CONFIG_FILE: cfg });
     expect(offline.code).toBe(1);
     expect(offline.stdout).toBe('');
-    expect(offline.stderr).toMatch(/Could not reach 127\.0\.0\.1:9 .*gone\.onnx/);
+    expect(offline.stderr).toMatch(/gone could not be downloaded: 127\.0\.0\.1:9 is unreachable .*Fix: make 127\.0\.0\.1:9 reachable/);
 
     const unknown = await cli(['models', 'fetch', 'nope']);
     expect(unknown.code).toBe(2);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startFakeServer, type FakeServer } from '../fakes/http.js';
 import { readEnv } from '../../src/config/env.js';
 import { fetchModel, type DownloadProgress } from '../../src/providers/segment/download.js';
-import { backgroundDownloads, ensureDefaultModelInBackground, getCard } from '../../src/providers/segment/index.js';
+import { ModelDownloads, ensureDefaultModelInBackground, getCard } from '../../src/providers/segment/index.js';
 import { clearConfigCache, loadConfig } from '../../src/config/load.js';
 import type { ModelCard } from '../../src/config/schemas/models.js';
 import { getLogger } from '../../src/util/logger.js';
@@ -128,13 +128,14 @@ describe('ensureDefaultModelInBackground', () => {
     try {
       const env = readEnv({ DATA_DIR: dir });
       const { models } = loadConfig({ sections: ['models'] });
-      ensureDefaultModelInBackground({ env, models, logger: getLogger() });
+      const downloads = new ModelDownloads();
+      ensureDefaultModelInBackground({ env, models, logger: getLogger(), downloads });
       const file = path.join(dir, 'models', 'segformer_b2_clothes.onnx');
       expect(existsSync(file)).toBe(false); // nothing awaited yet: start-up is not blocked
-      await backgroundDownloads();
+      await downloads.settled();
       expect(statSync(file).size).toBe(MODEL.length);
-      ensureDefaultModelInBackground({ env, models, logger: getLogger() }); // present: nothing to do
-      await backgroundDownloads();
+      ensureDefaultModelInBackground({ env, models, logger: getLogger(), downloads }); // present: nothing to do
+      await downloads.settled();
       expect(server.requests).toHaveLength(1);
     } finally {
       if (saved === undefined) delete process.env.CONFIG_FILE;

@@ -141,7 +141,7 @@ export function testEnv(dataDir = '/nonexistent-engine-test-dir') {
 }
 
 type DepOverrides = { [K in keyof EngineDeps]?: EngineDeps[K] | null };
-const DEP_KEYS = ['segmentation', 'planner', 'suggester', 'executor', 'catalog', 'encodeForUpload', 'renderOverlay', 'trust'] as const;
+const DEP_KEYS = ['segmentation', 'planner', 'suggester', 'executor', 'catalog', 'encodeForUpload', 'renderOverlay', 'availability', 'trust'] as const;
 
 /** Engine options in the old flat shape: dependencies beside the options (`null` = without it). */
 export type EngineOverrides = Partial<Omit<CreateEngineOptions, 'deps'>> & DepOverrides;
@@ -170,5 +170,9 @@ export async function makeEngine(over: EngineOverrides = {}) {
 /** Options with the real pipeline and providers (as `serve` composes them) under the given overrides. */
 export function realEngineOptions(over: EngineOverrides = {}): CreateEngineOptions {
   const env = (over.env as EnvSettings | undefined) ?? testEnv();
-  return engineOptions(over, composeEngineDeps(env, loadConfig(), getLogger()).deps);
+  const deps = composeEngineDeps(env, loadConfig(), getLogger()).deps;
+  // A stand-in segmenter is there: the real one's model file does not matter (the generator still does).
+  const real = deps.availability;
+  if (over.segmentation && real) deps.availability = { current: () => ({ ...real.current(), parts: { state: 'ready', model: 'fake', via: 'local' } }) };
+  return engineOptions(over, deps);
 }

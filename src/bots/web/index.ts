@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bot, BotContext } from '../types.js';
 import type { ActionEvent, Deliver, IncomingMessage, ThreadRef } from '../../engine/types.js';
 import type { HealthStatus } from '../../core/health.js';
+import { explainGenerator, explainParts, type Capabilities } from '../../core/availability.js';
 import { inspectImage, type ImageLimits } from '../../core/image-io.js';
 import { resolveLocale, t, type Locale } from '../../i18n/index.js';
 import type { RouteHandler, RouteResponse } from '../../server/http.js';
@@ -22,6 +23,11 @@ const ActionBody = z.object({
   locale: z.string().max(20).optional(),
 });
 const MAX_UPLOAD = 60 * 1024 * 1024;
+/** Longer instructions are refused with a sentence, never cut silently (a cut loses clauses). */
+export const MAX_INSTRUCTION_CHARS = 20_000;
+
+/** The playground's icon (no request of the page answers 404). */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#3056d3"/><circle cx="24" cy="26" r="8" fill="#fff"/><path d="M8 52l16-18 10 11 8-8 14 15z" fill="#fff"/></svg>`;
 
 function threadOf(session: string): ThreadRef {
   return { platform: 'web', workspace: '', channel: 'playground', thread: session };
@@ -42,6 +48,8 @@ export type StatusLines = (locale: Locale) => Promise<unknown[]>;
  */
 export interface WebBotOptions {
   status: StatusLines;
+  /** What can run now (the parts model's download, a generator): the page's readiness line reads it. */
+  availability?: () => Capabilities;
   /** The address the server listens on: the playground is off beyond loopback without a token. */
   host: string;
   /** PLAYGROUND_TOKEN: when set, every playground request must carry it. */
@@ -142,11 +150,12 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
       if (!form) return { status: 400, body: { error: 'expected multipart/form-data' } };
       const session = String(form.get('session') ?? '');
       if (!SESSION_RE.test(session)) return { status: 400, body: { error: 'session id required' } };
-      const text = String(form.get('text') ?? '').slice(0, 4000);
+      const text = String(form.get('text') ?? '');
       // The page names its message, so a resend after a failed answer is the same event.
       const rawClientId = String(form.get('clientId') ?? '');
       const clientId = SESSION_RE.test(rawClientId) ? rawClientId : randomUUID().replace(/-/g, '');
       const locale = String(form.get('locale') ?? '') || pickLocale(query, headers['accept-language']);
+      if (text.length > MAX_INSTRUCTION_CHARS) return { status: 413, body: { error: t(resolveLocale(locale), 'web.too_long', { max: MAX_INSTRUCTION_CHARS }) } };
       const images: IncomingMessage['images'] = [];
       const otherFiles: string[] = [];
       const uploaded: string[] = [];
@@ -240,6 +249,26 @@ function routes(ctx: BotContext, deliver: Deliver, adapter: WebAdapter, opts: We
     if (refused) return notTaken(refused, payload.locale ?? 'en');
     return { status: 202, body: { accepted: true } };
   });
+
+  // The readiness line: what is not available yet and the one fix (the page polls it while a model downloads).
+  http.route('GET', '/api/availability', ({ query, headers }) => {
+    const locale = pickLocale(query, headers['accept-language']);
+    const caps = opts.availability?.();
+    if (!caps) return { status: 200, body: { ready: true } };
+    const parts = explainParts(caps.parts, locale, 'operator');
+    return {
+      status: 200,
+      body: {
+        ready: caps.parts.state === 'ready',
+        parts: { state: caps.parts.state, ...parts },
+        generator: caps.generator ? { available: true } : { available: false, ...explainGenerator(locale, 'operator') },
+      },
+    };
+  });
+
+  for (const icon of ['/favicon.ico', '/favicon.svg']) {
+    ctx.http.route('GET', icon, () => ({ status: 200, headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }, body: FAVICON }));
+  }
 
   http.route('GET', '/api/status', async ({ query, headers }) => ({ status: 200, body: { checks: await status(pickLocale(query, headers['accept-language'])) } }));
 }

@@ -16,6 +16,7 @@ export function renderPage(locale: Locale): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${m('web.title')}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>
 :root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--fg:#1c1e21;--muted:#5f6670;--accent:#3056d3;--danger:#c0392b;--border:#d8dce1}
 @media (prefers-color-scheme:dark){:root{--bg:#16181c;--card:#1f2228;--fg:#e8eaed;--muted:#a0a6ae;--accent:#7b9cff;--border:#343941}}
@@ -44,6 +45,7 @@ textarea{width:100%;min-height:3.2rem;font:inherit;padding:.45rem;border-radius:
 .hint{font-size:.8rem;color:var(--muted)}.composer-row{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;justify-content:space-between}
 #previews img{height:56px;border-radius:4px;margin-right:.3rem}
 details#status{background:var(--card);border:1px solid var(--border);border-radius:10px;padding:.5rem .9rem}
+#readiness{background:var(--card);border:1px solid var(--accent);border-radius:10px;padding:.6rem .9rem}#readiness progress{display:block}
 #status ul{list-style:none;padding:0;margin:.4rem 0}#status li{padding:.15rem 0}.state-ok{color:#2e9d57}.state-down{color:var(--danger)}.state-off,.state-degraded{color:var(--muted)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (max-width:520px){main{padding:.5rem}header h1{font-size:.95rem}}
@@ -55,7 +57,8 @@ details#status{background:var(--card);border:1px solid var(--border);border-radi
 <a href="?lang=${other}" lang="${other}">${other === 'en' ? 'English' : '中文'}</a></nav></header>
 <main>
 <p class="hint">${m('web.intro')}</p>
-<details id="status"><summary>${m('web.status')}</summary><ul id="status-list"></ul><button type="button" id="status-refresh">${m('web.refresh')}</button></details>
+<div id="readiness" role="status" aria-live="polite" hidden><div id="readiness-text"></div><progress id="readiness-bar" max="100" hidden></progress><div id="readiness-fix" class="hint"></div></div>
+<details id="status"><summary>${m('web.status')} <span id="readiness-short" class="hint"></span></summary><ul id="status-list"></ul><button type="button" id="status-refresh">${m('web.refresh')}</button></details>
 <section id="log" aria-live="polite" aria-label="${m('web.title')}"></section>
 <form id="composer" enctype="multipart/form-data">
   <label for="file">${m('web.upload')}</label>
@@ -107,7 +110,7 @@ clearPoints.addEventListener('click',()=>{points=[];renderPoints();});
 text.addEventListener('keydown',e=>{if(e.key==='Enter'&&!e.shiftKey){e.preventDefault();form.requestSubmit();}});
 form.addEventListener('submit',async e=>{e.preventDefault();const clientId=crypto.randomUUID().replace(/-/g,'');const fd=new FormData();fd.append('session',session);fd.append('clientId',clientId);fd.append('text',text.value);fd.append('locale',LOCALE);
  for(const f of pending)fd.append('images',f,f.name);if(points.length)fd.append('points',JSON.stringify(points.map(p=>({x:p.x,y:p.y}))));
- if(!pending.length&&!text.value.trim()&&!points.length)return;
+ if(!pending.length&&!text.value.trim()&&!points.length){notice(t('web.empty_message'));text.focus();return;}
  let mine=log.querySelector('[data-id="u_'+clientId+'"]');if(!mine){mine=el('div',{class:'msg you','data-id':'u_'+clientId},el('div',{class:'who'},t('web.you')),el('div',{class:'text'},text.value));}
  if(!mine.isConnected){if(pending.length)mine.append(el('div',{class:'imgs'}));log.append(mine);}
  const send=document.getElementById('send');send.disabled=true;
@@ -116,7 +119,14 @@ form.addEventListener('submit',async e=>{e.preventDefault();const clientId=crypt
   text.value='';pending=[];fileInput.value='';showPreviews();points=[];renderPoints();}
  catch(err){notice(t('web.send_failed',{detail:String(err)}));}finally{send.disabled=false;}});
 document.getElementById('new-session').addEventListener('click',()=>{localStorage.removeItem('cie-session');location.reload();});
-async function status(){const list=document.getElementById('status-list');try{const r=await fetch('/api/status');const b=await r.json();list.replaceChildren(...b.checks.map(c=>el('li',{},el('strong',{class:'state-'+c.state},c.state),' ',c.name+': '+c.detail)));}catch(err){list.replaceChildren(el('li',{},String(err)));}}
+async function status(){const list=document.getElementById('status-list');try{const r=await fetch('/api/status');const b=await r.json();list.replaceChildren(...b.checks.map(c=>el('li',{},el('strong',{class:'state-'+c.state},c.status||c.state),' ',c.name+': '+c.detail)));}catch(err){list.replaceChildren(el('li',{},String(err)));}}
+let readyTimer=null;
+async function readiness(){clearTimeout(readyTimer);let next=15000;try{const r=await fetch('/api/availability?lang='+encodeURIComponent(LOCALE));const b=await r.json();const box=document.getElementById('readiness'),bar=document.getElementById('readiness-bar'),short=document.getElementById('readiness-short');
+ if(b.ready||!b.parts){box.hidden=true;short.textContent='';next=b.ready?0:15000;}else{box.hidden=false;document.getElementById('readiness-text').textContent=b.parts.text;document.getElementById('readiness-fix').textContent=b.parts.fix||'';
+ const downloading=b.parts.state==='downloading';bar.hidden=!downloading;if(downloading){if(b.parts.percent!=null)bar.value=b.parts.percent;else bar.removeAttribute('value');next=1000;}
+ short.textContent=downloading&&b.parts.percent!=null?'('+b.parts.percent+' %)':'';box.dataset.state=b.parts.state;}}catch(err){next=5000;}
+ if(next)readyTimer=setTimeout(readiness,next);}
+readiness();
 document.getElementById('status').addEventListener('toggle',e=>{if(e.currentTarget.open)status();});document.getElementById('status-refresh').addEventListener('click',status);
 </script>
 </body>

@@ -13,6 +13,7 @@ import { activeLabels } from '../../providers/segment/cards.js';
 import { encodeImage, formatForPath } from '../../pipeline/image/encode.js';
 import type { LabelMap } from '../../core/types.js';
 import { UsageError, UserFacingError, errorMessage } from '../../util/errors.js';
+import { explainParts, sentence } from '../../core/availability.js';
 import { EXIT } from '../exit.js';
 import { cliLocale } from '../report.js';
 
@@ -48,7 +49,13 @@ async function planCommands(env: EnvSettings, language: CommandLanguage, instruc
 async function segmentPhoto(env: EnvSettings, config: Pick<AppConfig, 'models' | 'images'>, image: Buffer, locale: Locale): Promise<LabelMap | undefined> {
   let segmenter: { segment(image: Buffer): Promise<LabelMap>; close(): Promise<void> } | undefined;
   try {
-    const { createSegmenter } = await import('../../providers/segment/index.js');
+    const { createSegmenter, readPartsState } = await import('../../providers/segment/index.js');
+    // Not there (not downloaded, downloading, a wrong path…): the same sentence and fix as doctor and the playground.
+    const parts = readPartsState(env, config.models);
+    if (parts.state !== 'ready') {
+      process.stderr.write(`${sentence(explainParts(parts, locale, 'operator'))}\n`);
+      return undefined;
+    }
     segmenter = createSegmenter({ env, models: config.models, limits: config.images });
     return await segmenter.segment(image);
   } catch (err) {
@@ -122,9 +129,10 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
   for (const r of rejected) process.stderr.write(`rejected: ${r.reason}\n`);
   if (planFallback) process.stderr.write(`${t(locale, 'edit.fallback', { reason: t(locale, planFallback) })}\n`);
   if (commands.length === 0) {
+    // Read fine, nothing valid: an answer, not a failure (README "Exit codes", like plan and parse).
     process.stderr.write(`${t(locale, 'edit.no_commands')}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ output: null, commands: [], rejected: rejected.map(({ item, reason }) => ({ item, reason })), planner })}\n`);
-    return EXIT.failure;
+    return EXIT.ok;
   }
 
   const executor = createExecutor({ env, config, limits });

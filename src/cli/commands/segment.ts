@@ -16,11 +16,19 @@ export async function run(args: string[], options: Record<string, unknown>): Pro
     process.stderr.write(`error: ${t(locale, 'segment.file_unreadable', { file, detail: (err as NodeJS.ErrnoException).code ?? String(err) })}\n`);
     return EXIT.unreadable;
   }
-  const { createSegmenter } = await import('../../providers/segment/index.js');
+  const { createSegmenter, readPartsState } = await import('../../providers/segment/index.js');
+  const { explainParts, sentence } = await import('../../core/availability.js');
   const { labelFractions } = await import('../../pipeline/labelmap.js');
   const { encodeLabelMap } = await import('../../core/labelmap-png.js');
   const config = loadConfig({ sections: ['models', 'images', 'labels'] });
-  const segmenter = createSegmenter({ env: readEnv(), models: config.models, limits: config.images });
+  const env = readEnv();
+  // No model (not downloaded, downloading, a wrong path…): the sentence and fix doctor and the playground give.
+  const parts = readPartsState(env, config.models);
+  if (parts.state !== 'ready') {
+    process.stderr.write(`error: ${sentence(explainParts(parts, locale, 'operator'))}\n`);
+    return EXIT.failure;
+  }
+  const segmenter = createSegmenter({ env, models: config.models, limits: config.images });
   try {
     const map = await segmenter.segment(image);
     if (typeof options.labelmap === 'string') await writeFile(options.labelmap, await encodeLabelMap(map));

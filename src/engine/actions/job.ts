@@ -1,6 +1,7 @@
-import { t } from '../../i18n/index.js';
 import { continueFrom } from '../flows/history.js';
-import { cancelledReply, describeCommand, describeCommands, failureReply, resultReply, say } from '../present/replies.js';
+import { t } from '../../i18n/index.js';
+import { retryLabel } from '../present/buttons.js';
+import { cancelledReply, describeCommand, describeCommands, failureReply, jobNames, resultReply, say } from '../present/replies.js';
 import type { ActionCall, ActionSpec } from './types.js';
 
 type JobCall = ActionCall<Extract<ActionCall['scope'], { kind: 'job' }>>;
@@ -45,7 +46,7 @@ export const jobActions = {
       const base = call.session.revisions[job.base] ? job.base : call.session.current;
       // The new attempt runs in the message of the one it replaces.
       call.out.message = job.message ?? call.action.message;
-      return call.starter.start({ session: call.session, commands: job.commands, base, user: call.action.user, locale: call.locale, out: call.out, newSeed: true, chosen: t(call.locale, 'engine.btn_retry') });
+      return call.starter.start({ session: call.session, commands: job.commands, base, user: call.action.user, locale: call.locale, out: call.out, newSeed: true, chosen: retryLabel(call.locale, Boolean(job.generative)) });
     },
   },
   fix: {
@@ -66,7 +67,7 @@ export const jobActions = {
       const { revisions, current } = call.session;
       const base = job.result && revisions[job.result] ? job.result : revisions[job.base] ? job.base : current;
       call.out.message = job.message ?? call.action.message;
-      const chosen = t(call.locale, 'check.btn_retry', { edit: describeCommand(failed.command, call.locale, 40) });
+      const chosen = t(call.locale, 'check.btn_retry', { edit: describeCommand(failed.command, call.locale, 40, jobNames(job)) });
       return call.starter.start({ session: call.session, commands: [plan.command], base, user: call.action.user, locale: call.locale, out: call.out, settings: plan.settings, chosen });
     },
   },
@@ -78,7 +79,7 @@ export const jobActions = {
       const job = await jobOf(call);
       if (!job) return;
       if (job.state === 'queued' || job.state === 'running') {
-        await call.out.ephemeral(call.action.thread, call.action.user, say(job.locale, 'engine.still_running', { commands: describeCommands(job.commands, job.locale) }));
+        await call.out.ephemeral(call.action.thread, call.action.user, say(job.locale, 'engine.still_running', { commands: describeCommands(job.commands, job.locale, jobNames(job)) }));
         return;
       }
       call.out.message = job.message ?? call.action.message;

@@ -28,7 +28,7 @@ async function runCommands(
   const takeover = keys.click(call.parsed.token, 'msg');
   const owns = message !== undefined && (await records.claim(takeover));
   if (owns) call.out.message = message;
-  const chosen = proposalLabel(call.locale, verb, verb === 'run' ? commands[0] : undefined);
+  const chosen = proposalLabel(call.locale, verb, verb === 'run' ? commands[0] : undefined, call.ctx.names(call.locale));
   const started = await call.starter.start({ session: call.session, commands, base: call.session.current, user: call.action.user, locale: call.locale, out: call.out, chosen });
   if (!started && owns) {
     // Refused (a limit, shutting down): the proposal stays as it was, ready for the next click.

@@ -22,10 +22,13 @@ export async function onAction(services: ActionServices, action: ActionEvent, ou
   const scope = parsed ? await records.scope(parsed.token) : undefined;
   const [session, settings] = await Promise.all([records.session(scope?.thread ?? action.thread), records.settings(action.thread, action.user.id)]);
   const fallback = session?.locale ?? config.defaultLocale;
-  const locale = settings.locale ?? (action.locale ? resolveLocale(action.locale, fallback) : fallback);
+  // A refusal is for the one who clicked, in their client's language; what the click does continues
+  // the conversation in its language (the owner's words set it).
+  const viewer = settings.locale ?? (action.locale ? resolveLocale(action.locale, fallback) : fallback);
+  const locale = settings.locale ?? session?.locale ?? viewer;
   const refuse = async (key: MessageKey, params: Record<string, string | number> = {}) => {
     markRejected();
-    await out.ephemeral(action.thread, action.user, say(locale, key, params, 'error'));
+    await out.ephemeral(action.thread, action.user, say(viewer, key, params, 'error'));
   };
 
   if (!parsed || !scope) return refuse('engine.expired');

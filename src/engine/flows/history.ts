@@ -23,7 +23,8 @@ export async function moveHistory(ctx: EngineContext, photos: Photos, thread: Th
   const rev = currentRevision(session);
   const token = await ctx.records.newScope({ kind: 'thread', thread, owner: session.owner, sessionId: session.id });
   const image = await photos.attachment(rev, out.uploadLimit(thread), t(locale, 'engine.alt_current'));
-  await out.post(thread, say(locale, dir === 'undo' ? 'engine.undo_done' : 'engine.redo_done', {}, 'result', { images: [image], buttons: [threadButtons(token, locale)] }));
+  const steps = { canUndo: session.undo.length > 0, canRedo: session.redo.length > 0 };
+  await out.post(thread, say(locale, dir === 'undo' ? 'engine.undo_done' : 'engine.redo_done', {}, 'result', { images: [image], buttons: [threadButtons(token, locale, steps)] }));
   return true;
 }
 
@@ -39,5 +40,5 @@ export async function continueFrom(ctx: EngineContext, scope: { thread: ThreadRe
     return;
   }
   const token = await ctx.records.newScope({ kind: 'thread', ...scope });
-  await out.send(scope.thread, say(locale, 'engine.continue_done', {}, 'info', { buttons: [threadButtons(token, locale)] }));
+  await out.send(scope.thread, say(locale, 'engine.continue_done', {}, 'info', { buttons: [threadButtons(token, locale, { canRedo: false })] }));
 }

@@ -46,7 +46,7 @@ export async function onMessage(ctx: EngineContext, flows: { photos: Photos; pro
     }
     // One message per request: the acknowledgement becomes the proposal (or the error).
     await out.post(msg.thread, say(locale, 'engine.ack_text', {}, 'ack'));
-    await inAcknowledged(ctx, out, msg.thread, locale, () => flows.proposals.plan(session, text, locale, out, { ignored, overlay: false, points: msg.points }));
+    await inAcknowledged(ctx, out, msg.thread, locale, () => flows.proposals.plan(session, text, locale, out, { ignored, overlay: false, points: msg.points, user: msg.user }));
     return;
   }
 
@@ -84,6 +84,6 @@ async function startSession(
     updatedAt: Date.now(),
   };
   await records.saveSession(fresh);
-  if (text) await flows.proposals.plan(fresh, text, locale, out, { ignored, overlay: true });
+  if (text) await flows.proposals.plan(fresh, text, locale, out, { ignored, overlay: true, user: msg.user });
   else await flows.proposals.suggest(fresh, locale, out, { ignored, overlay: true });
 }

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { t, type Locale } from '../../i18n/index.js';
+import { explainParts, type PartsState } from '../../core/availability.js';
 import { decodeImage, inspectImage } from '../../core/image-io.js';
 import { presentLabels } from '../../pipeline/labelmap.js';
 import type { LabelMap } from '../../core/types.js';
@@ -17,6 +18,8 @@ export interface Segmented {
   error?: string;
   /** The error is a complete sentence of its own (it says what still works), not a reason to wrap. */
   explained?: boolean;
+  /** Not tried: the parts model is not there (see the availability model). */
+  unavailable?: PartsState;
 }
 
 /**
@@ -56,6 +59,9 @@ export class Photos {
     if (cached) return Promise.resolve({ map: cached });
     const seg = this.ctx.deps.segmentation;
     if (!seg) return Promise.resolve({ error: t(locale, 'engine.failed_unknown') });
+    // No model yet (downloading, missing…): nothing to try; the availability model says why, once.
+    const parts = this.ctx.capabilities().parts;
+    if (parts.state !== 'ready') return Promise.resolve({ error: explainParts(parts, locale, 'people').text, explained: true, unavailable: parts });
     let running = this.running.get(blob.id);
     if (!running) {
       running = (async (): Promise<Segmented> => {

@@ -6,12 +6,14 @@ import { untilAborted } from '../../util/abort.js';
 import { UserFacingError, errorMessage } from '../../util/errors.js';
 import type { EngineContext, Outbox } from '../context.js';
 import type { Photos } from '../flows/photos.js';
-import { cancelledReply, describeCommands, failedCheckLines, failureReply, progressReply, resultReply, resultView, skippedLines } from '../present/replies.js';
+import { cancelledReply, describeCommands, failedCheckLines, failureReply, jobNames, progressReply, resultReply, resultView, skippedLines } from '../present/replies.js';
+import { audienceOf, failureText, segmentWhy } from '../present/availability.js';
 import { trustOf } from '../trust.js';
 import { keys } from '../state/keys.js';
 import { advanceTo, newId, type JobRecord, type Revision } from '../state/session.js';
 import { ReplyExpiredError, type Reply } from '../types.js';
 import { ProgressMessage } from './progress.js';
+import { queuedReply, waitForParts } from './wait.js';
 import { JobHandedBack } from './queue/index.js';
 
 class JobTimeout extends Error {}
@@ -45,6 +47,11 @@ export class JobRunner {
     private readonly photos: Photos,
   ) {}
 
+  /** A queued job's message (the parts model's download while it waits for it). */
+  queuedReply(job: JobRecord, position: number): Reply {
+    return queuedReply(this.ctx, job, position);
+  }
+
   progressFor(out: Outbox): ProgressMessage {
     return new ProgressMessage(out, this.ctx.config.jobs.progressIntervalMs, (err) => this.ctx.log.warn({ err: errorMessage(err) }, 'progress update failed'));
   }
@@ -68,7 +75,7 @@ export class JobRunner {
     if (!adapter) throw new Error(`no ${job.thread.platform} adapter on this instance`);
     const out = this.ctx.outbox(job.thread.platform, job.reply);
     const progress = this.progressFor(out);
-    if (job.message) progress.attach(job.message, progressReply(job, { state: job.state === 'running' ? 'running' : 'queued', position: 1 }));
+    if (job.message) progress.attach(job.message, job.state === 'running' ? progressReply(job, { state: 'running' }) : this.queuedReply(job, 1));
     await this.run(job, out, progress, signal);
   }
 
@@ -88,9 +95,12 @@ export class JobRunner {
   private async run(job: JobRecord, out: Outbox, progress: ProgressMessage, cancelSignal: AbortSignal): Promise<void> {
     const { ctx } = this;
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new JobTimeout('timeout')), ctx.ms(ctx.config.jobs.timeoutSeconds));
+    let timer: NodeJS.Timeout | undefined;
     const signal = AbortSignal.any([cancelSignal, timeout.signal]);
     try {
+      // Waiting for the parts model does not count against the job's time limit.
+      if (job.waitsForParts) await waitForParts(ctx, job, progress, cancelSignal);
+      timer = setTimeout(() => timeout.abort(new JobTimeout('timeout')), ctx.ms(ctx.config.jobs.timeoutSeconds));
       job.state = 'running';
       await ctx.records.saveJob(job);
       progress.push(progressReply(job, { state: 'running' }));
@@ -104,7 +114,7 @@ export class JobRunner {
       else {
         let reason: string;
         if (err instanceof UserFacingError) {
-          reason = t(job.locale, err.key, err.params);
+          reason = failureText(err, job.locale, audienceOf(job.thread.platform));
           ctx.log.info({ key: err.key, cause: err.cause === undefined ? undefined : errorMessage(err.cause) }, 'job ended with an explanation');
         } else {
           errorsTotal.inc({ area: 'engine' });
@@ -129,7 +139,11 @@ export class JobRunner {
     let labelMap: LabelMap | undefined;
     if (deps.executor.needsSegmentation(job.commands)) {
       const seg = await this.photos.segment(base.blob, job.locale);
-      if (!seg.map) throw new UserFacingError('engine.parts_unavailable', { commands: describeCommands(job.commands, job.locale) });
+      if (!seg.map) {
+        // The parts model is not there after all (the download failed): the same sentence as everywhere.
+        const why = segmentWhy(seg, job.locale, audienceOf(job.thread.platform));
+        throw new UserFacingError('engine.needs_parts', { command: describeCommands(job.commands, job.locale, jobNames(job)), why });
+      }
       labelMap = seg.map;
     }
     // The second photo of the message that started the session: a face to swap in, or a new background.
@@ -151,7 +165,7 @@ export class JobRunner {
     );
     if (result.applied.length === 0) {
       // Every command was skipped: say why instead of posting an unchanged photo as "done".
-      throw new UserFacingError('engine.nothing_applied', { reasons: skippedLines(result.skipped, job.locale) || t(job.locale, 'engine.failed_unknown') });
+      throw new UserFacingError('engine.nothing_applied', { reasons: skippedLines(result.skipped, job.locale, jobNames(job)) || t(job.locale, 'engine.failed_unknown') });
     }
     const upload = await deps.encodeForUpload(result.image, out.uploadLimit(job.thread));
     signal.throwIfAborted();
@@ -161,7 +175,7 @@ export class JobRunner {
     job.checks = checked?.failed.length ? checked.failed : undefined;
     if (checked && checked.report.commands.length > 0 && checked.report.commands.every((c) => !c.passed && c.failure === 'unchanged')) {
       // Nothing showed up: not "done", and the photo stays as it was.
-      throw new UserFacingError('check.nothing_changed', { details: failedCheckLines(checked.failed, job.locale) });
+      throw new UserFacingError('check.nothing_changed', { details: failedCheckLines(checked.failed, job.locale, jobNames(job)) });
     }
     // Content safety before posting (a refusal was logged with the event id and category).
     const refusal = await trust.screenOutput(job, upload, signal);

@@ -31,6 +31,8 @@ export interface StartRequest {
   settings?: Partial<ThreadSettings>;
   /** The label of the control that started the job, kept (disabled) on its message while it runs. */
   chosen?: string;
+  /** What the request's reply would have said beside its buttons (instead, not possible, not understood). */
+  notes?: { label: string; value: string }[];
 }
 
 /**
@@ -75,6 +77,9 @@ export class JobStarter {
 
     const settings = { ...(await ctx.records.settings(session.thread, session.owner)), ...(o.settings ?? {}) };
     if (o.newSeed) settings.seed = Math.floor(Math.random() * 2 ** 31);
+    const { catalog, executor } = ctx.deps;
+    const names = ctx.names(locale);
+    const labels = new Set(o.commands.flatMap((c) => (Array.isArray(c.args.labels) ? c.args.labels.map(String) : [])));
     const eventId = currentEventId();
     const job: JobRecord = {
       id,
@@ -92,6 +97,11 @@ export class JobStarter {
       locale,
       ...(eventId ? { eventId } : {}),
       ...(o.chosen ? { chosen: o.chosen } : {}),
+      ...(o.notes?.length ? { notes: o.notes } : {}),
+      generative: o.commands.some((c) => catalog?.rule(c.command)?.executor === 'generative'),
+      labelNames: Object.fromEntries([...labels].map((l) => [l, names(l)])),
+      // Part edits asked for while the parts model downloads wait for it, then run by themselves.
+      ...(ctx.capabilities().parts.state === 'downloading' && executor.needsSegmentation(o.commands) ? { waitsForParts: true } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -113,11 +123,11 @@ export class JobStarter {
     const messageSent = new Promise<void>((r) => (sent = r));
     this.runner.local.set(job.id, { job, out: jobOut, progress, messageSent });
     const queued = { id: job.id, user: o.user.id, lane: job.lane };
-    const onPosition = (position: number) => progress.push(progressReply(job, { state: 'queued', position }));
+    const onPosition = (position: number) => progress.push(this.runner.queuedReply(job, position));
     try {
       // A shared queue may hand the job to another instance at once: the message it edits must exist first.
       const position = queue.shared ? await queue.estimatePosition(job.lane) : await queue.enqueue(queued, onPosition);
-      const first = position ? progressReply(job, { state: 'queued', position }) : progressReply(job, { state: 'running' });
+      const first = position || job.waitsForParts ? this.runner.queuedReply(job, position || 1) : progressReply(job, { state: 'running' });
       try {
         job.message = await out.post(session.thread, first);
         progress.attach(job.message, first);

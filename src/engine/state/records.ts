@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../../config/schemas/engine.js';
-import { detectTextLocale, resolveLocale, type Locale } from '../../i18n/index.js';
+import { resolveLocale, type Locale } from '../../i18n/index.js';
 import type { Platform, ThreadRef } from '../types.js';
 import { currentOwner } from './ids.js';
 import { keys } from './keys.js';
@@ -72,13 +72,20 @@ export class Records {
     return next;
   }
 
-  /** Explicit thread setting, else the platform locale, else the text, else what the thread used last. */
+  /**
+   * The language of a reply: the thread's explicit setting (/settings locale) when there is one,
+   * else the language of the user's words (a Chinese instruction on an English page is answered in
+   * Chinese), else the platform's locale (the playground: the page's language), else what the
+   * thread used last.
+   */
   locale(raw: string | undefined, text: string, session: ThreadSession | undefined, settings: ThreadSettings): Locale {
     if (settings.locale) return settings.locale;
+    const words = wordsLocale(text);
+    if (words) return words;
     const fallback = session?.locale ?? this.config.defaultLocale;
-    // A platform locale we do not speak ("ja") says nothing: the words decide then.
+    // A platform locale we do not speak ("ja") says nothing.
     if (raw && /^(zh|en)/i.test(raw)) return resolveLocale(raw, fallback);
-    return detectTextLocale(text, fallback);
+    return fallback;
   }
 
   /** Stores what a button refers to and returns the token that goes into its id. */
@@ -129,6 +136,17 @@ export class Records {
   release(key: string): Promise<void> {
     return this.store.releaseClaim(key);
   }
+}
+
+/**
+ * The language of the words: Chinese or English, whichever has more (Chinese characters against
+ * English words; colour codes and single letters aside); nothing when there are no words.
+ */
+function wordsLocale(text: string): Locale | undefined {
+  const chinese = text.match(/[\u3400-\u9fff\uf900-\ufaff]/g)?.length ?? 0;
+  const english = text.replace(/#[0-9a-f]{3,8}\b/gi, ' ').match(/[A-Za-z]{2,}/g)?.length ?? 0;
+  if (chinese === 0 && english === 0) return undefined;
+  return chinese >= english ? 'zh-CN' : 'en';
 }
 
 function applySettings(cur: ThreadSettings, options: Record<string, string | number | boolean>): ThreadSettings | undefined {

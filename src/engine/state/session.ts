@@ -97,6 +97,14 @@ export interface JobRecord {
   mayOutliveReply?: boolean;
   /** The final answer could not be delivered (the reply context had expired): Retrieve shows it. */
   undelivered?: boolean;
+  /** Some command needs an image generator: only then does "Retry with new seed" mean anything. */
+  generative?: boolean;
+  /** Part names in the job's language, for its texts ("Upper-clothes" → "上衣"). */
+  labelNames?: Record<string, string>;
+  /** What the request's proposal would have said beside the buttons (instead, not possible, not understood), kept on the job's message. */
+  notes?: { label: string; value: string }[];
+  /** Started before the parts model was there (it was downloading): the job waits for it, then runs. */
+  waitsForParts?: boolean;
   failure?: string;
   /** The platform event that started the job (logged with refusals of its result). */
   eventId?: string;

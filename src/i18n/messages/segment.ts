@@ -2,8 +2,7 @@ import { defineMessages } from '../define.js';
 
 export const segmentMessages = defineMessages({
   en: {
-    'segment.model_missing':
-      'The part-finding model "{model}" is not installed yet, so edits of single parts (hair, shirt, background…) are unavailable. Whole-photo edits still work. An operator can run `chat-image-editor models fetch` (or set SEGMENT_MODEL_PATH to a local copy).',
+    'segment.model_missing': 'The parts model "{model}" is not available, so edits of single parts (hair, shirt, background…) cannot run.',
     'segment.model_unknown': 'There is no segmentation model card named "{model}". Known cards: {known}.',
     'segment.model_bad_hash':
       'The model file {file} is damaged or not the expected one (sha256 {actual}, expected {expected}). Delete it and run `chat-image-editor models fetch {model}` again.',
@@ -34,8 +33,7 @@ export const segmentMessages = defineMessages({
     'segment.models_header': 'Segmentation models (active: {active}, cache: {dir})',
   },
   'zh-CN': {
-    'segment.model_missing':
-      '部位识别模型"{model}"尚未安装，暂时无法编辑单个部位（头发、上衣、背景等），整张照片的编辑仍然可用。管理员可运行 `chat-image-editor models fetch`（或将 SEGMENT_MODEL_PATH 设为本地模型文件）。',
+    'segment.model_missing': '部位识别模型"{model}"不可用，因此无法单独编辑头发、上衣、背景等部位。',
     'segment.model_unknown': '没有名为"{model}"的分割模型配置。已知的有：{known}。',
     'segment.model_bad_hash':
       '模型文件 {file} 已损坏或不是预期的文件（sha256 为 {actual}，应为 {expected}）。请删除后重新运行 `chat-image-editor models fetch {model}`。',

@@ -26,6 +26,8 @@ export const webMessages = defineMessages({
     'web.running': 'Working…',
     'web.language': 'Language',
     'web.new_session': 'New session',
+    'web.empty_message': 'Write what to change, or choose a photo first.',
+    'web.too_long': 'That instruction is too long (at most {max} characters). Please split it into several messages.',
   },
   'zh-CN': {
     'web.title': 'chat-image-editor 试用台',
@@ -52,5 +54,7 @@ export const webMessages = defineMessages({
     'web.running': '处理中…',
     'web.language': '语言',
     'web.new_session': '新会话',
+    'web.empty_message': '请写下要修改什么，或先选择一张照片。',
+    'web.too_long': '指令太长了（最多 {max} 个字符），请分成几条消息发送。',
   },
 });

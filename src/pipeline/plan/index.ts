@@ -17,6 +17,7 @@ export { OpenAIPlanner, type OpenAIPlannerOptions } from './llm-planner.js';
 export { FallbackPlanner } from './fallback.js';
 export { VisionSuggester, type VisionSuggesterOptions } from './suggest/vision.js';
 export { HeuristicSuggester, heuristicSuggestions } from './suggest/heuristic.js';
+export { offerCommands, colourIn, type Offer, type OfferContext, type OfferLanguage, type Need, type Substitute, type Blocked } from './offer.js';
 export { buildPlanMessages, repairMessage, numberedLabels } from './prompts.js';
 export { commandsJsonSchema, objectToWire } from './structured.js';
 

@@ -54,6 +54,8 @@ export interface SuggestRequest {
   labels: readonly string[];
   locale: Locale;
   signal?: AbortSignal;
+  /** Whether an image generator is configured; false: only edits that run locally are suggested. */
+  generator?: boolean;
 }
 
 export interface Suggester extends HealthCheck {

@@ -19,6 +19,8 @@ export interface FetchModelOptions {
   signal?: AbortSignal;
   /** Re-download even when a verified copy is present. */
   force?: boolean;
+  /** A download that receives nothing for this long is given up (the .part file stays for a resume). Default 60 s. */
+  idleTimeoutMs?: number;
 }
 
 /** What the downloader needs of a model card (segmentation and inpainting cards both have it). */
@@ -31,6 +33,19 @@ export interface FetchModelResult {
   downloaded: boolean;
 }
 
+/** The public hub that model card URLs name; HF_ENDPOINT replaces it (mirrors). */
+export const HUB = 'https://huggingface.co';
+
+/**
+ * Where a card's file is fetched from: its URL, with the public hub's base replaced by HF_ENDPOINT
+ * when that is set (`https://hf-mirror.com`, a company mirror…). URLs on other hosts stay as they are.
+ */
+export function modelUrl(url: string, env: Pick<EnvSettings, 'hfEndpoint'>): string {
+  const endpoint = env.hfEndpoint?.trim().replace(/\/+$/, '');
+  if (!endpoint || !(url === HUB || url.startsWith(`${HUB}/`))) return url;
+  return `${endpoint}${url.slice(HUB.length)}`;
+}
+
 const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
 
 function networkDetail(err: unknown): string {
@@ -38,15 +53,19 @@ function networkDetail(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
+/** A server answered a resume with another range than asked: the partial file is dropped and the download starts over. */
+class RestartDownload extends Error {}
+
 /**
  * Downloads a model card's file into DATA_DIR/models: `<file>.part` first, resumed with an HTTP
  * Range request when a partial file is there, sha256-checked against the card, then renamed into
- * place (atomic on one filesystem), so a half-written model is never loaded.
+ * place (atomic on one filesystem), so a half-written model is never loaded. The URL's hub base
+ * follows HF_ENDPOINT.
  */
 export async function fetchModel(
   name: string,
   card: DownloadableCard,
-  env: Pick<EnvSettings, 'dataDir'>,
+  env: Pick<EnvSettings, 'dataDir' | 'hfEndpoint'>,
   opts: FetchModelOptions = {},
 ): Promise<FetchModelResult> {
   const file = managedModelPath(card, env);
@@ -62,38 +81,55 @@ export async function fetchModel(
   }
   await mkdir(modelsDir(env), { recursive: true });
   const part = `${file}.part`;
-  let resumeFrom = existsSync(part) ? (await stat(part)).size : 0;
-  const url = card.url;
-  const host = new URL(url).host;
-  let res: Response;
+  const url = modelUrl(card.url, env);
   try {
-    res = await fetch(url, {
-      headers: resumeFrom > 0 ? { range: `bytes=${resumeFrom}-` } : {},
-      redirect: 'follow',
-      signal: opts.signal,
-    });
+    await receive(name, card, { file, part, url }, opts);
   } catch (err) {
-    opts.signal?.throwIfAborted();
-    const detail = networkDetail(err);
-    throw new UserFacingError(
-      'segment.download_offline',
-      { host, model: name, detail: OFFLINE_CODES.has(detail) ? detail : detail.slice(0, 80), url, path: file },
-      { cause: err },
-    );
+    if (err instanceof RestartDownload) return fetchModel(name, card, env, { ...opts, force: true });
+    throw err;
   }
-  if (res.status === 416 && resumeFrom > 0) {
-    // The partial file is already complete (or longer than the file): check it as it is.
-    await res.body?.cancel();
-  } else {
+  return finish(name, card, file, part, url);
+}
+
+/** One HTTP request: appends what it receives to the .part file (resuming it when there is one). */
+async function receive(name: string, card: DownloadableCard, where: { file: string; part: string; url: string }, opts: FetchModelOptions): Promise<void> {
+  const { file, part, url } = where;
+  const host = new URL(url).host;
+  let resumeFrom = existsSync(part) ? (await stat(part)).size : 0;
+  // A connection that stops sending is a failure too: "downloading" must not last forever.
+  const idle = new AbortController();
+  const idleMs = opts.idleTimeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(new Error(`no data for ${Math.round(idleMs / 1000)} s`)), idleMs);
+    timer.unref?.();
+  };
+  const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
+  const offline = (err: unknown) => {
+    opts.signal?.throwIfAborted();
+    const raw = idle.signal.aborted ? (idle.signal.reason as Error).message : networkDetail(err);
+    return new UserFacingError('segment.download_offline', { host, model: name, detail: OFFLINE_CODES.has(raw) ? raw : raw.slice(0, 80), url, path: file }, { cause: err });
+  };
+  touch();
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: resumeFrom > 0 ? { range: `bytes=${resumeFrom}-` } : {}, redirect: 'follow', signal });
+    } catch (err) {
+      throw offline(err);
+    }
+    // The partial file is already complete (or longer than the file): it is checked as it is.
+    if (res.status === 416 && resumeFrom > 0) return void (await res.body?.cancel());
     if (res.status === 206) {
       const range = res.headers.get('content-range') ?? '';
       if (!range.startsWith(`bytes ${resumeFrom}-`)) {
         await res.body?.cancel();
         await unlink(part).catch(() => undefined);
-        return fetchModel(name, card, env, { ...opts, force: true });
+        throw new RestartDownload();
       }
     } else if (res.ok) {
-      resumeFrom = 0; // server ignored the Range header: start over
+      resumeFrom = 0; // the server ignored the Range header: start over
     } else {
       await res.body?.cancel();
       throw new UserFacingError('segment.download_failed', { model: name, status: `${res.status} ${res.statusText}`.trim() });
@@ -106,6 +142,7 @@ export async function fetchModel(
       opts.onProgress?.({ received, total, resumedFrom: resumeFrom });
       if (res.body) {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          touch();
           received += chunk.length;
           if (!out.write(chunk)) await once(out, 'drain');
           opts.onProgress?.({ received, total, resumedFrom: resumeFrom });
@@ -115,11 +152,16 @@ export async function fetchModel(
       await once(out, 'finish');
     } catch (err) {
       out.destroy();
-      // Keep the .part file: the next fetch resumes from it.
-      opts.signal?.throwIfAborted();
-      throw new UserFacingError('segment.download_offline', { host, model: name, detail: networkDetail(err).slice(0, 80), url, path: file }, { cause: err });
+      // The .part file stays: the next fetch resumes from it.
+      throw offline(err);
     }
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Size and sha256 against the card, then the rename that makes the file visible. */
+async function finish(name: string, card: DownloadableCard, file: string, part: string, url: string): Promise<FetchModelResult> {
   const bytes = (await stat(part)).size;
   if (card.size && bytes !== card.size) {
     if (bytes > card.size) await unlink(part).catch(() => undefined);

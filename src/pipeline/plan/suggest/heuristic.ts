@@ -20,15 +20,19 @@ const IDEAS: Idea[] = [
   { needs: [], wire: () => ({ command: 'beauty', paras: [] }), sentence: 'plan.suggest_beauty' },
 ];
 
-/** Suggestions from the labels alone, so "Suggest edits" works without any model. */
-export function heuristicSuggestions(labels: readonly string[], locale: Locale, language: CommandLanguage, max = 4): Suggestion[] {
+/**
+ * Suggestions from the labels alone, so "Suggest edits" works without any model. Without an
+ * image generator (`generator: false`) only edits that run locally are suggested.
+ */
+export function heuristicSuggestions(labels: readonly string[], locale: Locale, language: CommandLanguage, max = 4, generator = true): Suggestion[] {
   const out: Suggestion[] = [];
   for (const idea of IDEAS) {
     if (out.length >= max) break;
     if (!idea.needs.every((n) => labels.includes(n))) continue;
     const { commands } = language.validate([idea.wire(labels)], { labels });
     const command = commands[0];
-    if (command) out.push({ command, sentence: t(locale, idea.sentence) });
+    if (!command || (!generator && language.rule(command.command)?.executor === 'generative')) continue;
+    out.push({ command, sentence: t(locale, idea.sentence) });
   }
   return out;
 }
@@ -44,6 +48,6 @@ export class HeuristicSuggester implements Suggester {
   }
 
   async suggest(req: SuggestRequest): Promise<Suggestion[]> {
-    return heuristicSuggestions(req.labels, req.locale, this.language, this.max);
+    return heuristicSuggestions(req.labels, req.locale, this.language, this.max, req.generator ?? true);
   }
 }
