@@ -1,20 +1,19 @@
 import type { EngineConfig } from '../config/schemas/engine.js';
-import { resolveLocale } from '../i18n/index.js';
 import type { ImageLimits } from '../core/image-io.js';
 import type { HealthStatus } from '../core/health.js';
 import { registerQueueDepth } from '../util/metrics.js';
 import { settleWithin } from '../util/abort.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { onAction, type ActionServices } from './actions/registry.js';
-import { EngineContext, EngineStopping, JournaledOutbox, type Outbox } from './context.js';
+import { EventHandler } from './handling.js';
+import { engineHealth } from './health.js';
+import { botState, type BotState } from './state/bot-state.js';
+import type { ActionServices } from './actions/registry.js';
+import { EngineContext, EngineStopping } from './context.js';
 import type { EngineDeps } from './deps.js';
-import { errorReply, inEventScope, inJobScope, markDuplicate } from './envelope.js';
-import { say } from './present/replies.js';
-import { inAttempt, outsideAttempt } from './state/ids.js';
-import { Inbox, LeaseLost, type InboxEntry } from './state/inbox.js';
-import { onCommand } from './flows/commands.js';
-import { onMessage, type ThreadState } from './flows/intake.js';
+import { inEventScope, inJobScope, markDuplicate } from './envelope.js';
+import { outsideAttempt } from './state/ids.js';
+import { Inbox } from './state/inbox.js';
 import { Photos } from './flows/photos.js';
 import { Proposals } from './flows/propose.js';
 import { Recovery } from './jobs/recovery.js';
@@ -22,10 +21,9 @@ import { JobRunner } from './jobs/run.js';
 import { JobStarter } from './jobs/start.js';
 import type { JobQueue } from './jobs/queue/index.js';
 import type { BlobStore } from './state/blobs.js';
-import { keys } from './state/keys.js';
 import { newId } from './state/session.js';
-import { StoreClosed, type StateStore } from './state/store.js';
-import { eventOf, type ChatAdapter, type Deliver, type InboundEvent, type Platform, type ReplyContext, type ThreadQuery, type ThreadRef, type UserRef } from './types.js';
+import { type StateStore } from './state/store.js';
+import { eventOf, type ChatAdapter, type Deliver, type Platform, type ThreadQuery, type ThreadRef, type UserRef } from './types.js';
 
 export interface EngineOptions {
   config: EngineConfig;
@@ -60,8 +58,7 @@ export class Engine implements ThreadQuery {
   private readonly services: ActionServices;
   private readonly recovery: Recovery;
   private readonly inflight = new Set<Promise<unknown>>();
-  /** Inbox entries being handled here, by id. */
-  private readonly handling = new Map<string, Promise<void>>();
+  private readonly events: EventHandler;
   /** open: store and handle; holding: store for the next start (past the shutdown deadline); closed: refuse. */
   private accepting: 'open' | 'holding' | 'closed' = 'open';
   private readonly baseLog: Logger;
@@ -85,14 +82,16 @@ export class Engine implements ThreadQuery {
     this.services = { ctx, photos, runner, proposals, starter };
     this.ctx = ctx;
     this.inbox = new Inbox(opts.store, { dedupeMs: ctx.ms(opts.config.dedupeTtlSeconds), leaseMs: opts.config.inbox.leaseMs });
+    this.events = new EventHandler(ctx, this.services, this.inbox, this.baseLog, (work) => this.background(work));
+  }
+
+  /** Inbox entries being handled here, by id. */
+  private get handling(): Map<string, Promise<void>> {
+    return this.events.handling;
   }
 
   get config(): EngineConfig {
     return this.ctx.config;
-  }
-
-  get jobQueue(): JobQueue {
-    return this.ctx.queue;
   }
 
   /** Starts taking jobs and keeping leases (createEngine calls it). */
@@ -136,7 +135,7 @@ export class Engine implements ThreadQuery {
     }
     // Past the shutdown deadline: kept for the next start (or another instance), not handled now.
     if (this.accepting !== 'open') await this.inbox.release([entry.id], this.ctx.instanceId);
-    else void this.process(entry);
+    else void this.events.process(entry);
   };
 
   /** `accept`, then waits until the event has been handled (tests and in-process callers). */
@@ -157,96 +156,6 @@ export class Engine implements ThreadQuery {
     return Boolean(session) && (!user || this.ctx.records.mayAct(session, user.id));
   }
 
-  /** Handles one inbox entry (a new event, or one resumed after a restart). */
-  private process(entry: InboxEntry): Promise<void> {
-    const event = entry.event!;
-    const ev = eventOf(event);
-    const log = this.baseLog.child({ eventId: ev.eventId, platform: ev.platform, kind: event.kind, ...(entry.attempts > 1 ? { attempt: entry.attempts } : {}) });
-    const work = inEventScope(log, { platform: ev.platform, kind: event.kind }, () => inAttempt(entry.id, entry.seed!, () => this.handle(entry)));
-    this.handling.set(entry.id, work);
-    void this.background(work)
-      .catch((err: unknown) => log.error({ err }, 'event handling failed'))
-      .finally(() => this.handling.delete(entry.id));
-    return work;
-  }
-
-  private async handle(entry: InboxEntry): Promise<void> {
-    const event = entry.event!;
-    const ev = eventOf(event);
-    const adapter = this.ctx.adapter(ev.platform);
-    if (!adapter) throw new Error(`no ${ev.platform} adapter attached to the engine`);
-    const out = new JournaledOutbox(adapter, entry.reply, undefined, this.ctx.stopping.signal, entry, this.inbox, this.ctx.instanceId, (w) => this.ctx.track(w));
-    // The thread's records are read while the outbox is set up: the first answer is the latency users notice.
-    const thread = event.kind === 'action' ? undefined : this.readThread(ev);
-    thread?.catch(() => undefined);
-    let finished = true;
-    try {
-      if (entry.attempts > 1 && Date.now() - entry.receivedAt > this.ctx.ms(this.config.inbox.maxAgeSeconds)) await this.answerStale(entry, out);
-      else if (event.kind === 'message') await onMessage(this.ctx, this.services, event.message, out, await thread!);
-      else if (event.kind === 'command') await onCommand(this.ctx, this.services, event.command, out, await thread!);
-      else await onAction(this.services, event.action, out);
-    } catch (err) {
-      if (this.cutOff(err)) finished = false;
-      else {
-        try {
-          await this.answerFailure(err, ev, out, event.kind === 'action');
-        } catch (answerErr) {
-          if (this.cutOff(answerErr)) finished = false;
-          else throw answerErr;
-        }
-      }
-    }
-    if (!finished) {
-      // Stays in the inbox; the next start (or another instance) handles it again.
-      this.ctx.log.info({ attempt: entry.attempts }, 'event left unfinished for the next start');
-      return;
-    }
-    out.seal();
-    if (entry.reply) await out.adapter.settle?.(entry.reply)?.catch((err: unknown) => this.ctx.log.warn({ err: errorMessage(err) }, 'adapter could not settle the event'));
-    await this.inbox.complete(entry.id);
-  }
-
-  /** The work was cut off by shutdown (or another instance took the event over): not a failure to report. */
-  private cutOff(err: unknown): boolean {
-    return err instanceof EngineStopping || err instanceof StoreClosed || err instanceof LeaseLost || (this.ctx.stopping.signal.aborted && err === this.ctx.stopping.signal.reason);
-  }
-
-  /** An event that waited too long in the inbox (the bot was down): its user is asked to send it again. */
-  private async answerStale(entry: InboxEntry, out: Outbox): Promise<void> {
-    const ev = eventOf(entry.event!);
-    const session = await this.ctx.records.session(ev.thread).catch(() => undefined);
-    const fallback = session?.locale ?? this.config.defaultLocale;
-    const reply = say(ev.locale ? resolveLocale(ev.locale, fallback) : fallback, 'engine.restarted_resend', {}, 'error');
-    this.ctx.log.warn({ ageSeconds: Math.round((Date.now() - entry.receivedAt) / 1000) }, 'event too old to handle after a restart: asking the user to send it again');
-    try {
-      if (entry.event!.kind === 'action') await out.ephemeral(ev.thread, ev.user, reply);
-      else await out.send(ev.thread, reply);
-    } catch (err) {
-      if (this.cutOff(err)) throw err;
-      // The platform no longer takes a reply to it (an expired interaction token): said in the logs, never silently.
-      this.ctx.log.warn({ err: errorMessage(err) }, 'could not tell the user to send an event again; dropping it');
-    }
-  }
-
-  private async readThread(ev: ReturnType<typeof eventOf>): Promise<ThreadState> {
-    const [session, settings] = await Promise.all([this.ctx.records.session(ev.thread), this.ctx.records.settings(ev.thread, ev.user.id)]);
-    return { session, settings };
-  }
-
-  /** Every failure ends in a message the user can read, never in silence. */
-  private async answerFailure(err: unknown, ev: ReturnType<typeof eventOf>, out: Outbox, privately: boolean): Promise<void> {
-    const session = await this.ctx.records.session(ev.thread).catch(() => undefined);
-    const fallback = session?.locale ?? this.ctx.config.defaultLocale;
-    const reply = errorReply(err, ev.locale ? resolveLocale(ev.locale, fallback) : fallback, this.ctx.log);
-    try {
-      if (privately) await out.ephemeral(ev.thread, ev.user, reply);
-      else await out.send(ev.thread, reply);
-    } catch (sendErr) {
-      if (this.cutOff(sendErr)) throw sendErr;
-      this.ctx.log.error({ err: sendErr }, 'could not deliver an error reply');
-    }
-  }
-
   /** Inbox upkeep: keeps the leases of the events handled here; on a shared store, takes over those of dead instances. */
   private async tick(): Promise<void> {
     if (this.accepting !== 'open' || this.ctx.store.isClosed) return;
@@ -265,7 +174,7 @@ export class Engine implements ThreadQuery {
       return [];
     });
     if (entries.length) this.baseLog.warn({ count: entries.length }, 'resuming events left unfinished by an earlier process');
-    for (const entry of entries) void this.process(entry);
+    for (const entry of entries) void this.events.process(entry);
   }
 
   /** Resolves when no event is being handled and no job is waiting or running (tests, shutdown). */
@@ -327,53 +236,15 @@ export class Engine implements ThreadQuery {
     return this.shutdown(Date.now() + timeoutMs);
   }
 
-  /**
-   * A durable key-value corner of the state store for a bot (the playground keeps its threads
-   * there). Writes are tracked, so shutdown lets them land before the store closes.
-   */
+  /** A durable key-value corner of the state store for a bot (see BotState). */
   botState(platform: Platform): BotState {
-    const prefix = `bot:${platform}:`;
-    const { store } = this.ctx;
-    return {
-      get: <T>(key: string) => store.get<T>(prefix + key),
-      set: (key, value, ttlMs) => this.ctx.track(store.set(prefix + key, value, ttlMs)),
-      update: <T>(key: string, fn: (cur: T | undefined) => T | undefined, ttlMs?: number) => this.ctx.track(store.update<T>(prefix + key, fn, ttlMs)),
-      delete: (key) => this.ctx.track(store.delete(prefix + key)),
-      blobs: this.ctx.blobs,
-    };
+    return botState(this.ctx, platform);
   }
 
-  /** The state store and every dependency, for /readyz and `doctor`. Optional features never report "down". */
-  async health(): Promise<HealthStatus[]> {
-    const { store, deps } = this.ctx;
-    const started = Date.now();
-    const name = `engine:store:${store.kind}`;
-    const storeCheck: HealthStatus = await store
-      .set(keys.probe, started, 60_000)
-      .then(() => ({ name, state: 'ok' as const, detail: `state store (${store.kind}) answers`, latencyMs: Date.now() - started }))
-      .catch((err: unknown) => ({ name, state: 'down' as const, detail: `state store does not answer: ${errorMessage(err)}` }));
-    const parts = { segmentation: deps.segmentation, planner: deps.planner, suggester: deps.suggester, executor: deps.executor };
-    const checks = await Promise.all(
-      Object.entries(parts).map(async ([part, dep]): Promise<HealthStatus | undefined> => {
-        if (!dep?.health) return undefined;
-        try {
-          const h = await dep.health(AbortSignal.timeout(2500));
-          // The engine degrades instead of failing: whole-photo and local edits go on without these.
-          return h.state === 'down' ? { ...h, state: 'degraded' } : h;
-        } catch (err) {
-          return { name: `engine:${part}`, state: 'degraded', detail: errorMessage(err) };
-        }
-      }),
-    );
-    return [storeCheck, ...checks.filter((c): c is HealthStatus => c !== undefined)];
+  /** The state store and every dependency, for /readyz and `doctor`. */
+  health(): Promise<HealthStatus[]> {
+    return engineHealth(this.ctx);
   }
 }
 
-/** What `Engine.botState` hands a bot. */
-export interface BotState {
-  get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
-  update<T>(key: string, fn: (cur: T | undefined) => T | undefined, ttlMs?: number): Promise<T | undefined>;
-  delete(key: string): Promise<void>;
-  blobs: BlobStore;
-}
+export type { BotState } from './state/bot-state.js';

@@ -91,7 +91,7 @@ describe.skipIf(!hasRedis)('two service instances sharing one Redis (state + Bul
     const ns = namespace();
     const a = await instance(chat, ns);
     const b = await instance(chat, ns);
-    expect(a.engine.jobQueue.kind).toBe('bullmq');
+    expect(a.engine.ctx.queue.kind).toBe('bullmq');
     const duplicatesBefore = (await eventsTotal.get()).values.find((v) => v.labels.outcome === 'duplicate' && v.labels.kind === 'message')?.value ?? 0;
 
     const msg = chat.makeMessage({ text: 'brighter', images: [await photo()], eventId: 'delivered-twice' });
@@ -172,7 +172,7 @@ describe.skipIf(!hasRedis)('two service instances sharing one Redis (state + Bul
 
     const b = await instance(chat, ns);
     // Instance A is killed: its worker stops and its locks lapse; the job's code never finishes.
-    await (a.engine.jobQueue as BullJobQueue).abandon();
+    await (a.engine.ctx.queue as BullJobQueue).abandon();
     await until('the result', () => chat.threadMessages('K1').some((m) => m.reply.kind === 'result'));
     expect(b.executor.started).toBe(1);
     const job = chat.threadMessages('K1').filter((m) => m.reply.progress);
@@ -191,7 +191,7 @@ describe.skipIf(!hasRedis)('two service instances sharing one Redis (state + Bul
     await until('instance A runs the job', () => hanging.started === 1);
 
     const b = await instance(chat, ns, { queue: { maxStalledCount: 0 } });
-    await (a.engine.jobQueue as BullJobQueue).abandon();
+    await (a.engine.ctx.queue as BullJobQueue).abandon();
     await until('a failure message', () => chat.threadMessages('L1').some((m) => m.reply.kind === 'error'));
     const job = chat.threadMessages('L1').find((m) => m.reply.kind === 'error')!;
     expect(job.reply.text).toMatch(/interrupted/);
