@@ -25,6 +25,23 @@ describe('the message lifecycle of a request', () => {
     expect(chat.threadMessages('T2')[0]!.reply.kind).toBe('error');
   });
 
+  it('running one command of a proposal offers the others on its result, and they still run', async () => {
+    const { engine, executor } = await makeEngine();
+    const chat = new TestAdapter(engine);
+    await chat.post({ text: 'brighter, shirt white', images: [await photo('#404040')] });
+    await chat.click(/^Adjust/);
+    await chat.waitUntilIdle();
+    const result = chat.threadMessages('T1')[0]!.reply;
+    expect(result.kind).toBe('result');
+    const labels = result.buttons!.flat().map((b) => b.label);
+    expect(labels).toContainEqual(expect.stringMatching(/^Recolour/));
+    expect(labels.filter((l) => /^Adjust/.test(l))).toEqual([]);
+    await chat.click(/^Recolour/);
+    await chat.waitUntilIdle();
+    expect(executor.log.map((l) => l.commands.map((c) => c.command))).toEqual([['adjust'], ['recolor']]);
+    expect(chat.last('T1')!.reply.kind).toBe('result');
+  });
+
   it('"Continue from this" says so on the result itself: the photo stays, the button stays as what was chosen', async () => {
     const { engine } = await makeEngine();
     const chat = new TestAdapter(engine);

@@ -28,8 +28,12 @@ async function runCommands(
   const takeover = keys.click(call.parsed.token, 'msg');
   const owns = message !== undefined && (await records.claim(takeover));
   if (owns) call.out.message = message;
-  const chosen = proposalLabel(call.locale, verb, verb === 'run' ? commands[0] : undefined, call.ctx.names(call.locale));
-  const started = await call.starter.start({ session: call.session, commands, base: call.session.current, user: call.action.user, locale: call.locale, out: call.out, chosen });
+  const names = call.ctx.names(call.locale);
+  const chosen = proposalLabel(call.locale, verb, verb === 'run' ? commands[0] : undefined, names);
+  // The commands not chosen still apply: the result offers them (the proposal's own buttons go away with it).
+  const items = proposal.commands.map((c, index) => ({ index, label: proposalLabel(call.locale, 'run', c, names), command: c })).filter((x) => !commands.includes(x.command));
+  const more = { token: call.parsed.token, items: items.map(({ index, label }) => ({ index, label })) };
+  const started = await call.starter.start({ session: call.session, commands, base: call.session.current, user: call.action.user, locale: call.locale, out: call.out, chosen, more });
   if (!started && owns) {
     // Refused (a limit, shutting down): the proposal stays as it was, ready for the next click.
     call.out.message = undefined;

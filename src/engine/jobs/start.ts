@@ -31,6 +31,8 @@ export interface StartRequest {
   settings?: Partial<ThreadSettings>;
   /** The label of the control that started the job, kept (disabled) on its message while it runs. */
   chosen?: string;
+  /** The proposal's commands that were not chosen, offered again on the result. */
+  more?: JobRecord['more'];
   /** What the request's reply would have said beside its buttons (instead, not possible, not understood). */
   notes?: { label: string; value: string }[];
 }
@@ -97,6 +99,7 @@ export class JobStarter {
       locale,
       ...(eventId ? { eventId } : {}),
       ...(o.chosen ? { chosen: o.chosen } : {}),
+      ...(o.more?.items.length ? { more: o.more } : {}),
       ...(o.notes?.length ? { notes: o.notes } : {}),
       generative: o.commands.some((c) => catalog?.rule(c.command)?.executor === 'generative'),
       labelNames: Object.fromEntries([...labels].map((l) => [l, names(l)])),

@@ -1,3 +1,4 @@
+import { actionId } from '../actions/verbs.js';
 import { t, type Locale, type MessageKey } from '../../i18n/index.js';
 import type { Command } from '../deps.js';
 import type { FailedCheck, JobRecord } from '../state/session.js';
@@ -125,7 +126,7 @@ export function resultReply(job: JobRecord, view: NonNullable<JobRecord['view']>
     text: o.continued ? `${view.text}\n${t(locale, 'engine.continue_done')}` : view.text,
     fields: view.fields?.length ? view.fields : undefined,
     ...(image ? { images: [{ ...image, alt: view.alt }] } : { keepImages: true }),
-    buttons: withFixes([resultButtons(job.id, locale, { ...o, generative: Boolean(job.generative) })], job),
+    buttons: withMore(withFixes([resultButtons(job.id, locale, { ...o, generative: Boolean(job.generative) })], job), job),
     progress: { state: 'done' },
     locale,
     kind: 'result',
@@ -148,6 +149,12 @@ export function failureReply(job: JobRecord, failure: string | undefined): Reply
     locale,
     kind: 'error',
   };
+}
+
+/** The proposal's other commands, a row under the result (five at most: a platform row's limit). */
+function withMore(rows: Button[][], job: JobRecord): Button[][] {
+  const more = job.more?.items.slice(0, 5).map((m) => ({ id: actionId(job.more!.token, 'run', m.index), label: m.label, style: 'secondary' as const }));
+  return more?.length ? [...rows, more] : rows;
 }
 
 /** A row of targeted retries under a result or failure whose check found edits missing. */

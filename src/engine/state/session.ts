@@ -93,6 +93,8 @@ export interface JobRecord {
   view?: { text: string; fields?: { label: string; value: string }[]; alt: string };
   /** The label of the control that started the job, shown (disabled) while it runs. */
   chosen?: string;
+  /** The proposal's other commands (its button token and their indexes): still offered on the result. */
+  more?: { token: string; items: { index: number; label: string }[] };
   /** The platform may stop taking replies to the event before the job ends: the progress says so and offers Retrieve. */
   mayOutliveReply?: boolean;
   /** The final answer could not be delivered (the reply context had expired): Retrieve shows it. */
