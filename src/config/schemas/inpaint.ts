@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelFileFields } from './model-file.js';
 
 const TensorType = z.enum(['uint8', 'float32']);
 const Layout = z.enum(['NCHW', 'NHWC']);
@@ -8,19 +9,11 @@ const Layout = z.enum(['NCHW', 'NHWC']);
  * runner needs it: where to get it, its input size, and how pixels become tensors and back.
  * Values in tensors are `pixel × scale + offset` for inputs and `(value − offset) / scale` back.
  */
-export const InpaintCardSchema = z.object({
-  description: z.string().default(''),
-  /** File name inside DATA_DIR/models. */
-  file: z.string().min(1).regex(/^[^/\\]+$/, 'a file name without folders'),
-  /** A local file used instead of DATA_DIR/models/<file> (absolute, or relative to the working directory). */
-  path: z.string().min(1).nullish(),
-  url: z.url().nullish(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256').nullish(),
-  size: z.number().int().positive().nullish(),
-  licence: z.string().optional(),
+export const InpaintCardSchema = z.strictObject({
+  ...modelFileFields,
   /** Where the card's facts (I/O names, ranges, mask polarity) come from. */
   source: z.string().optional(),
-  input: z.object({
+  input: z.strictObject({
     /** The size the model works at (fixed-size models), or the longer side to send (dynamic ones). */
     width: z.number().int().min(16).max(4096),
     height: z.number().int().min(16).max(4096),
@@ -28,14 +21,14 @@ export const InpaintCardSchema = z.object({
     dynamic: z.boolean().default(false),
     multipleOf: z.number().int().min(1).max(256).default(8),
   }),
-  image: z.object({
+  image: z.strictObject({
     name: z.string().min(1),
     type: TensorType,
     layout: Layout.default('NCHW'),
     scale: z.number().positive().default(1),
     offset: z.number().default(0),
   }),
-  mask: z.object({
+  mask: z.strictObject({
     name: z.string().min(1),
     type: TensorType,
     layout: Layout.default('NCHW'),
@@ -43,7 +36,7 @@ export const InpaintCardSchema = z.object({
     hole: z.number(),
     keep: z.number(),
   }),
-  output: z.object({
+  output: z.strictObject({
     name: z.string().min(1),
     type: TensorType,
     layout: Layout.default('NCHW'),

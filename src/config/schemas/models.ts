@@ -1,19 +1,12 @@
 import { z } from 'zod';
+import { modelFileFields } from './model-file.js';
 import { InpaintModelsSchema } from './inpaint.js';
 
 const Rgb = z.tuple([z.number(), z.number(), z.number()]);
 
 /** Everything the runner needs to know about one segmentation model. */
 export const ModelCardSchema = z.strictObject({
-  description: z.string().default(''),
-  /** File name inside DATA_DIR/models. */
-  file: z.string().min(1).regex(/^[^/\\]+$/, 'a file name without folders'),
-  /** A local file used instead of DATA_DIR/models/<file> (absolute, or relative to the working directory). */
-  path: z.string().min(1).nullish(),
-  url: z.url().nullish(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256').nullish(),
-  size: z.number().int().positive().nullish(),
-  licence: z.string().optional(),
+  ...modelFileFields,
   input: z.strictObject({
     name: z.string().min(1),
     width: z.number().int().min(8).max(4096),

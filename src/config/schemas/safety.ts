@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelFileFields } from './model-file.js';
 
 const Rgb = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -31,15 +32,7 @@ export type DenyEntry = z.infer<typeof DenyEntrySchema>;
 
 /** A local NSFW image classifier (ONNX), like a segmentation model card. */
 export const ClassifierCardSchema = z.strictObject({
-  description: z.string().default(''),
-  /** File name inside DATA_DIR/models. */
-  file: z.string().min(1).regex(/^[^/\\]+$/, 'a file name without folders'),
-  /** A local file used instead of DATA_DIR/models/<file>. */
-  path: z.string().min(1).nullish(),
-  url: z.url().nullish(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256').nullish(),
-  size: z.number().int().positive().nullish(),
-  licence: z.string().optional(),
+  ...modelFileFields,
   input: z.strictObject({
     name: z.string().min(1),
     width: z.number().int().min(8).max(2048),

@@ -1,4 +1,5 @@
 import type { Locale } from '../../i18n/index.js';
+import { cleanSentence, readJsonReply } from '../model-reply.js';
 import type { Command } from '../../core/commands.js';
 import type { TokenUsage } from '../../providers/llm/types.js';
 import type { VisionRequest } from '../../providers/llm/vision.js';
@@ -67,34 +68,9 @@ export function describeForCheck(cmd: Command): string {
 
 /** Model text shown to users: one line, no control characters, markup, links or mentions, at most 160 characters. */
 export function cleanReason(text: unknown): string | undefined {
-  if (typeof text !== 'string') return undefined;
-  const one = text
-    .replace(/[\u0000-\u001f\u007f]/g, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/https?:\/\/\S+/g, ' ')
-    .replace(/[@#*_`~|[\]]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (!one) return undefined;
-  const chars = [...one];
-  return chars.length <= 160 ? one : `${chars.slice(0, 159).join('').trimEnd()}…`;
+  return cleanSentence(text, 160);
 }
 
-async function parseJson(text: string): Promise<unknown> {
-  const start = text.search(/[[{]/);
-  if (start < 0) return undefined;
-  const body = text.slice(start, Math.max(text.lastIndexOf('}'), text.lastIndexOf(']')) + 1);
-  try {
-    return JSON.parse(body);
-  } catch {
-    try {
-      const { jsonrepair } = await import('jsonrepair');
-      return JSON.parse(jsonrepair(body));
-    } catch {
-      return undefined;
-    }
-  }
-}
 
 /**
  * The vision check: one request per job with the photo before and after the edit and the numbered
@@ -138,7 +114,7 @@ export class VisionCheck {
     }
     if (answer.usage) Object.assign(usage, answer.usage);
     if (answer.refusal) return done([], 'refusal');
-    const parsed = answer.content ? await parseJson(answer.content) : undefined;
+    const parsed = answer.content ? await readJsonReply(answer.content) : undefined;
     const list = Array.isArray(parsed) ? parsed : (parsed as { results?: unknown } | undefined)?.results;
     if (!Array.isArray(list)) return done([], 'unreadable');
     const verdicts: VisionVerdict[] = [];

@@ -1,4 +1,5 @@
 import type { PromptsConfig } from '../../../config/schemas/prompts.js';
+import { cleanSentence, readJsonReply } from '../../model-reply.js';
 import type { HealthStatus } from '../../../core/health.js';
 import { t, type Locale } from '../../../i18n/index.js';
 import type { ResolvedProfile } from '../../../providers/llm/profiles.js';
@@ -21,27 +22,7 @@ export interface VisionSuggesterOptions {
   fallback: Suggester;
 }
 
-async function parseObject(text: string): Promise<unknown> {
-  const start = text.search(/[[{]/);
-  if (start < 0) return undefined;
-  const body = text.slice(start, Math.max(text.lastIndexOf('}'), text.lastIndexOf(']')) + 1);
-  try {
-    return JSON.parse(body);
-  } catch {
-    try {
-      const { jsonrepair } = await import('jsonrepair');
-      return JSON.parse(jsonrepair(body));
-    } catch {
-      return undefined;
-    }
-  }
-}
 
-function cleanSentence(s: unknown): string | undefined {
-  if (typeof s !== 'string') return undefined;
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one ? one.slice(0, 200) : undefined;
-}
 
 /**
  * Suggestions from a vision model: the prompt (commands and the photo's labels), the model's
@@ -80,7 +61,7 @@ export class VisionSuggester implements Suggester {
     });
     const answer = await this.client.ask({ system: system.trim(), text: p.user, image: req.image, signal: req.signal });
     if (answer.content === undefined) return [];
-    return this.toSuggestions(await parseObject(answer.content), req);
+    return this.toSuggestions(await readJsonReply(answer.content), req);
   }
 
   /** The model's answer (`{"suggestions": [...]}` or a bare array) → validated commands with their sentences. */
@@ -96,7 +77,7 @@ export class VisionSuggester implements Suggester {
       const { commands } = language.validate([objectToWire(rest, language)], { labels: req.labels });
       const command = commands[0];
       if (!command || command.command === 'advice') continue;
-      out.push({ command, sentence: cleanSentence(sentence) ?? describe(language, command.command, req.locale) });
+      out.push({ command, sentence: cleanSentence(sentence, 200) ?? describe(language, command.command, req.locale) });
     }
     return out;
   }
