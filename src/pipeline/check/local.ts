@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import sharp from 'sharp';
 import type { RawImage } from '../../core/image-io.js';
 import type { AppliedRegion } from '../execute/index.js';
 import type { DeltaTask, RegionDelta } from './delta-e.js';
+import { compiledWorker } from '../../util/worker-script.js';
 
 /** How the local check judges a command. */
 export interface LocalCheckOptions {
@@ -42,21 +40,13 @@ export interface LocalCheck {
   ms: number;
 }
 
-export function checkWorkerScript(): string {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside.href;
-  // Running from src/ (vitest): the compiled worker in dist/ (`npm run build` first).
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return pathToFileURL(path.resolve(here, '..', '..', '..', 'dist', 'pipeline', 'check', 'worker.js')).href;
-}
-
 let pool: Piscina | undefined;
 
 async function deltaPool(): Promise<Piscina> {
   if (pool) return pool;
   const { Piscina } = await import('piscina');
   // One thread, ended when idle: checks are short and follow jobs one by one.
-  pool ??= new Piscina({ filename: checkWorkerScript(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' });
+  pool ??= new Piscina({ filename: compiledWorker(import.meta.url).href, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' });
   return pool;
 }
 

@@ -1,22 +1,7 @@
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Task, TaskResult } from './kernels/index.js';
-
-/**
- * The worker pool for per-pixel work (piscina): every loop over a photo's pixels runs here, so the
- * event loop keeps answering webhooks while a 12 MP edit runs. Idle workers are unreferenced and
- * end after `idleTimeout`, so a one-shot CLI process exits as soon as its work is done.
- */
-export function pixelWorkerScript(): string {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside.href;
-  // Running from src/ (vitest): the compiled worker in dist/ (`npm run build` first).
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return pathToFileURL(path.resolve(here, '..', '..', '..', 'dist', 'pipeline', 'image', 'worker.js')).href;
-}
+import { compiledWorker } from '../../util/worker-script.js';
 
 export interface PixelPool {
   /** How many tasks run at once (bands per pass). */
@@ -29,7 +14,7 @@ class PiscinaPool implements PixelPool {
   private readonly pool: Piscina;
   constructor(readonly threads: number) {
     this.pool = new Piscina({
-      filename: pixelWorkerScript(),
+      filename: compiledWorker(import.meta.url).href,
       minThreads: 0,
       maxThreads: threads,
       idleTimeout: 30_000,

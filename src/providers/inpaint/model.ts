@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EnvSettings } from '../../config/env.js';
 import type { InpaintCard } from '../../config/schemas/inpaint.js';
@@ -12,14 +10,7 @@ import { fetchModel, type DownloadProgress } from '../segment/download.js';
 import { verifyModelFile } from '../segment/hash.js';
 import { resolveInpaintFile } from './cards.js';
 import type { InpaintReply, InpaintTask } from './protocol.js';
-
-/** The compiled worker beside this module, or dist/ when running from src/ (vitest). */
-export function inpaintWorkerScript(): string {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside.href;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return pathToFileURL(path.resolve(here, '..', '..', '..', 'dist', 'providers', 'inpaint', 'worker.js')).href;
-}
+import { compiledWorker } from '../../util/worker-script.js';
 
 export interface InpaintModelOptions {
   name: string;
@@ -97,7 +88,7 @@ export class InpaintModel {
   /** Fills the non-zero mask pixels of an RGB crop already at the working size. */
   async run(rgb: Uint8Array, mask: Uint8Array, width: number, height: number, signal?: AbortSignal): Promise<{ rgb: Uint8Array; inferenceMs: number }> {
     await this.prepare(signal);
-    this.pool ??= new Piscina({ filename: inpaintWorkerScript(), minThreads: 0, maxThreads: 1, idleTimeout: 60_000, atomics: 'disabled' });
+    this.pool ??= new Piscina({ filename: compiledWorker(import.meta.url).href, minThreads: 0, maxThreads: 1, idleTimeout: 60_000, atomics: 'disabled' });
     const task: InpaintTask = { modelName: this.name, file: this.file, card: this.card, threads: this.opts.threads ?? Math.max(1, Math.min(4, os.availableParallelism())), rgb, mask, width, height };
     const reply = (await this.pool.run(task, signal ? { signal } : {})) as InpaintReply;
     if (reply.ok) return { rgb: reply.rgb, inferenceMs: reply.inferenceMs };

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { EnvSettings } from '../../config/env.js';
 import type { ClassifierCard } from '../../config/schemas/safety.js';
@@ -9,6 +8,7 @@ import { managedModelPath } from '../segment/cards.js';
 import { fetchModel, type DownloadProgress } from '../segment/download.js';
 import { verifyModelFile } from '../segment/hash.js';
 import type { ClassifyResult, ClassifyTask } from './protocol.js';
+import { compiledWorker } from '../../util/worker-script.js';
 
 /** Why the classifier cannot answer (the caller's policy decides whether that blocks an image). */
 export class ClassifierUnavailableError extends Error {
@@ -37,14 +37,6 @@ export interface Classification {
   /** Sum of the probabilities of the card's unsafe classes (0..1). */
   unsafe: number;
   probabilities: Record<string, number>;
-}
-
-/** The compiled worker next to this module in dist/ (vitest runs src/: `npm run build` first). */
-export function classifierWorkerScript(): string {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside.href;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return pathToFileURL(path.resolve(here, '..', '..', '..', 'dist', 'providers', 'nsfw', 'worker.js')).href;
 }
 
 /**
@@ -126,7 +118,7 @@ export class NsfwClassifier {
     if (this.pool) return this.pool;
     const { Piscina } = await import('piscina');
     // One thread: the model is the expensive part and it keeps its session between photos.
-    this.pool ??= new Piscina({ filename: classifierWorkerScript(), minThreads: 0, maxThreads: 1, idleTimeout: 10 * 60_000, atomics: 'disabled' });
+    this.pool ??= new Piscina({ filename: compiledWorker(import.meta.url).href, minThreads: 0, maxThreads: 1, idleTimeout: 10 * 60_000, atomics: 'disabled' });
     return this.pool;
   }
 

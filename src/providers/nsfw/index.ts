@@ -1,2 +1,2 @@
 /** The optional local NSFW image classifier (an ONNX model card; see config/safety.yaml `nsfw`). */
-export { NsfwClassifier, ClassifierUnavailableError, classifierWorkerScript, type Classification, type ClassifierOptions } from './classifier.js';
+export { NsfwClassifier, ClassifierUnavailableError, type Classification, type ClassifierOptions } from './classifier.js';

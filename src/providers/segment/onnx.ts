@@ -1,7 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { ModelCard } from '../../config/schemas/models.js';
 import { UserFacingError } from '../../util/errors.js';
 import type { MessageKey } from '../../i18n/index.js';
@@ -13,18 +11,7 @@ import type { HealthStatus } from '../../core/health.js';
 import type { SegmentRequest, WorkerError, WorkerInit, WorkerReply } from './protocol.js';
 import { verifyModelFile } from './hash.js';
 import type { Segmenter } from './types.js';
-
-/**
- * The compiled worker sits next to this module in dist/. When this module runs from src/ (vitest),
- * the worker comes from dist/ — `npm run build` first.
- */
-export function workerScript(): URL {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const fromDist = path.resolve(here, '..', '..', '..', 'dist', 'providers', 'segment', 'worker.js');
-  return new URL(`file://${fromDist}`);
-}
+import { compiledWorker } from '../../util/worker-script.js';
 
 function toError(e: WorkerError): Error {
   if (e.key && hasMessage(e.key)) return new UserFacingError(e.key as MessageKey, e.params ?? {});
@@ -58,7 +45,7 @@ class ModelWorker {
   failed: Error | undefined;
 
   constructor(init: WorkerInit) {
-    this.worker = new Worker(workerScript(), { workerData: init });
+    this.worker = new Worker(compiledWorker(import.meta.url), { workerData: init });
     this.worker.unref();
     let markReady!: () => void;
     let markFailed!: (e: Error) => void;
