@@ -8,41 +8,13 @@
  * - LaMa (Carve export) I/O: `image` float32 [1,3,512,512] in 0..1 and `mask` float32
  *   [1,1,512,512] (1 = hole); `output` float32 [1,3,512,512] in 0..255.
  */
-function varint(n: number | bigint): number[] {
-  let v = BigInt(n);
-  if (v < 0n) v += 1n << 64n;
-  const out: number[] = [];
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
-}
-
-type Field = number[];
-const tag = (field: number, wire: number) => varint((field << 3) | wire);
-const int = (field: number, v: number): Field => [...tag(field, 0), ...varint(v)];
-const bytes = (field: number, b: ArrayLike<number>): Field => [...tag(field, 2), ...varint(b.length), ...Array.from(b)];
-const str = (field: number, s: string): Field => bytes(field, Buffer.from(s, 'utf8'));
-const msg = (field: number, ...parts: Field[]): Field => bytes(field, parts.flat());
+import { dim, floatTensor, int, msg, str, type Field } from '../segment/fixtures/onnx.js';
 
 const FLOAT = 1;
 const UINT8 = 2;
 
-function dim(d: number | string): Field {
-  return msg(1, typeof d === 'number' ? int(1, d) : str(2, d));
-}
-
 function valueInfo(field: number, name: string, elem: number, dims: (number | string)[]): Field {
   return msg(field, str(1, name), msg(2, msg(1, int(1, elem), msg(2, ...dims.map(dim)))));
-}
-
-function floatTensor(name: string, dims: number[], values: number[]): Field {
-  const raw = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => raw.writeFloatLE(v, i * 4));
-  return msg(5, ...dims.map((d) => int(1, d)), int(2, FLOAT), str(8, name), bytes(9, raw));
 }
 
 function intAttr(name: string, v: number): Field {
