@@ -8,7 +8,8 @@ import type { MessageRef, Reply, ThreadRef } from '../types.js';
 export class ProgressMessage {
   private ref?: MessageRef;
   private shown?: Reply;
-  private pending?: Reply;
+  /** The newest state, built only when it is shown (queue positions change often in a burst). */
+  private pending?: Reply | (() => Reply);
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
   private lastAt = 0;
@@ -27,7 +28,7 @@ export class ProgressMessage {
     if (this.pending) this.schedule();
   }
 
-  push(reply: Reply): void {
+  push(reply: Reply | (() => Reply)): void {
     if (this.done) return;
     this.pending = reply;
     if (this.ref) this.schedule();
@@ -44,9 +45,11 @@ export class ProgressMessage {
   }
 
   private flush(): void {
-    const next = this.pending;
+    const pending = this.pending;
     this.pending = undefined;
-    if (!next || this.done || !this.ref || sameReply(next, this.shown)) return;
+    if (!pending || this.done || !this.ref) return;
+    const next = typeof pending === 'function' ? pending() : pending;
+    if (sameReply(next, this.shown)) return;
     this.shown = next;
     this.lastAt = Date.now();
     const ref = this.ref;

@@ -126,7 +126,7 @@ export class JobStarter {
     const messageSent = new Promise<void>((r) => (sent = r));
     this.runner.local.set(job.id, { job, out: jobOut, progress, messageSent });
     const queued = { id: job.id, user: o.user.id, lane: job.lane };
-    const onPosition = (position: number) => progress.push(this.runner.queuedReply(job, position));
+    const onPosition = (position: number) => progress.push(() => this.runner.queuedReply(job, position));
     try {
       // A shared queue may hand the job to another instance at once: the message it edits must exist first.
       const position = queue.shared ? await queue.estimatePosition(job.lane) : await queue.enqueue(queued, onPosition);
